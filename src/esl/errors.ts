@@ -1,0 +1,38 @@
+// Typed errors of the ESL layer: each has a literal `name` so callers can switch on it.
+
+export class EslError extends Error {
+  override name: string = 'EslError';
+}
+
+/** The byte stream does not follow the ESL framing (missing Content-Type, bad length, oversize). */
+export class EslProtocolError extends EslError {
+  override name = 'EslProtocolError' as const;
+}
+
+/** FreeSWITCH refused our password (`-ERR invalid` to `auth`). */
+export class EslAuthError extends EslError {
+  override name = 'EslAuthError' as const;
+}
+
+/** The TCP connection could not be made or was lost. Pending commands are rejected with this. */
+export class EslDisconnectedError extends EslError {
+  override name = 'EslDisconnectedError' as const;
+}
+
+/** A command got no reply (or no completion event) in time. */
+export class EslTimeoutError extends EslError {
+  override name = 'EslTimeoutError' as const;
+}
+
+/** FreeSWITCH answered `-ERR …` (command/reply Reply-Text or api/response body). */
+export class EslCommandError extends EslError {
+  override name = 'EslCommandError' as const;
+  constructor(readonly command: string, readonly reply: string) {
+    super(`FreeSWITCH refused "${command}": ${reply}`);
+  }
+}
+
+/** A command argument would break the framing (newline) or is otherwise unsafe to send. */
+export class EslArgumentError extends EslError {
+  override name = 'EslArgumentError' as const;
+}

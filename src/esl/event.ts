@@ -1,0 +1,56 @@
+// Turns frames into typed events: event-plain (URL-encoded, framed twice) and event-json.
+
+import { EslProtocolError } from './errors';
+import type { EslEvent, EslFrame } from './frame';
+import { parseHeaderBlock } from './parser';
+
+const BLANK = Buffer.from('\n\n');
+
+/** Decodes a text/event-plain or text/event-json frame; undefined for any other frame. */
+export function frameToEvent(frame: EslFrame): EslEvent | undefined {
+  const type = frame.headers['Content-Type'];
+  if (type === 'text/event-plain') return decodePlain(frame.body ?? Buffer.alloc(0));
+  if (type === 'text/event-json') return decodeJson(frame.body ?? Buffer.alloc(0));
+  return undefined;
+}
+
+export function decodePlain(body: Buffer): EslEvent {
+  // The inner block ends with a blank line; a body (BACKGROUND_JOB's result) follows with
+  // its own Content-Length in bytes.
+  let end = body.indexOf(BLANK);
+  if (end === -1) end = body.length;
+  const headers = parseHeaderBlock(body.toString('utf8', 0, end), true);
+  let text: string | undefined;
+  const lengthText = headers['Content-Length'];
+  if (lengthText !== undefined) {
+    const length = Number(lengthText);
+    if (!Number.isSafeInteger(length) || length < 0) throw new EslProtocolError(`bad inner Content-Length "${lengthText}"`);
+    text = body.toString('utf8', end + 2, Math.min(body.length, end + 2 + length));
+  }
+  return withName(headers, text, 'plain');
+}
+
+export function decodeJson(body: Buffer): EslEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new EslProtocolError(`event-json body is not JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new EslProtocolError('event-json body is not an object');
+  }
+  const headers: Record<string, string> = Object.create(null);
+  let text: string | undefined;
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (key === '_body') text = String(value);
+    else headers[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return withName(headers, text, 'json');
+}
+
+function withName(headers: Record<string, string>, body: string | undefined, format: 'plain' | 'json'): EslEvent {
+  const name = headers['Event-Name'];
+  if (name === undefined) throw new EslProtocolError('event without Event-Name');
+  return body === undefined ? { name, headers, format } : { name, headers, body, format };
+}
