@@ -57,20 +57,12 @@ export function parseHeaderBlock(text: string, decode: boolean): Record<string, 
   return headers;
 }
 
-/** Finds `\n\n` in buf at or after `from`; returns the index of the first `\n`, or -1. */
-function findBlankLine(buf: Buffer, from: number): number {
-  let i = buf.indexOf(LF, from);
-  while (i !== -1 && i + 1 < buf.length) {
-    if (buf[i + 1] === LF) return i;
-    i = buf.indexOf(LF, i + 1);
-  }
-  return -1;
-}
-
 export class FrameParser {
-  private buf: Buffer = Buffer.alloc(0);
-  /** Bytes of `buf` already searched for the blank line (minus one, to catch a split `\n\n`). */
-  private scanned = 0;
+  /** Bytes received but not yet part of a finished frame, kept as chunks (no re-copying). */
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** Whether the last buffered byte of a header block was LF (a `\n\n` may straddle chunks). */
+  private prevLF = false;
   private pendingHeaders: Record<string, string> | undefined;
   private bodyLength = 0;
   private readonly maxFrameBytes: number;
@@ -81,7 +73,7 @@ export class FrameParser {
 
   /** Bytes held while waiting for the rest of a frame. */
   get buffered(): number {
-    return this.buf.length;
+    return this.size;
   }
 
   /**
@@ -91,44 +83,51 @@ export class FrameParser {
    */
   push(chunk: Buffer): EslFrame[] {
     const frames: EslFrame[] = [];
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    for (;;) {
+    let data = chunk;
+    while (data.length > 0) {
       if (this.pendingHeaders === undefined) {
-        const end = findBlankLine(this.buf, this.scanned);
-        if (end === -1) {
-          if (this.buf.length > this.maxFrameBytes) this.fail(`header block larger than ${this.maxFrameBytes} bytes`);
-          this.scanned = Math.max(0, this.buf.length - 1);
-          break;
-        }
-        // Stray blank lines between frames carry nothing: skip them.
-        if (end === 0) {
-          this.consume(1);
+        // Stray line feeds between frames carry nothing: skip them.
+        if (this.size === 0 && data[0] === LF) {
+          data = data.subarray(1);
           continue;
         }
-        const headers = parseHeaderBlock(this.buf.toString('utf8', 0, end), true);
-        this.consume(end + 2);
+        const end = this.findBlankLine(data);
+        if (end === -1) {
+          this.keep(data);
+          this.prevLF = data[data.length - 1] === LF;
+          if (this.size > this.maxFrameBytes) this.fail(`header block larger than ${this.maxFrameBytes} bytes`);
+          break;
+        }
+        // `end` is the index in `data` of the second LF of the blank line.
+        const block = this.take(data.subarray(0, end + 1));
+        data = data.subarray(end + 1);
+        const headers = parseHeaderBlock(block.toString('utf8', 0, block.length - 2), true);
         if (headers['Content-Type'] === undefined) this.fail('frame without Content-Type (protocol desync)');
         const lengthText = headers['Content-Length'];
-        if (lengthText !== undefined) {
-          const length = Number(lengthText);
-          if (!/^\d+$/.test(lengthText) || !Number.isSafeInteger(length)) this.fail(`bad Content-Length "${lengthText}"`);
-          if (length > this.maxFrameBytes) this.fail(`body of ${length} bytes exceeds ${this.maxFrameBytes}`);
-          if (length > 0) {
-            this.pendingHeaders = headers;
-            this.bodyLength = length;
-            continue;
-          }
-          frames.push({ headers, body: Buffer.alloc(0) });
-        } else {
+        if (lengthText === undefined) {
           frames.push({ headers });
+          continue;
         }
+        const length = Number(lengthText);
+        if (!/^\d+$/.test(lengthText) || !Number.isSafeInteger(length)) this.fail(`bad Content-Length "${lengthText}"`);
+        if (length > this.maxFrameBytes) this.fail(`body of ${length} bytes exceeds ${this.maxFrameBytes}`);
+        if (length === 0) {
+          frames.push({ headers, body: Buffer.alloc(0) });
+          continue;
+        }
+        this.pendingHeaders = headers;
+        this.bodyLength = length;
       } else {
-        if (this.buf.length < this.bodyLength) break;
-        // Copy the body out so the frame does not pin the whole receive buffer.
-        const body = Buffer.from(this.buf.subarray(0, this.bodyLength));
+        const missing = this.bodyLength - this.size;
+        if (data.length < missing) {
+          this.keep(data);
+          break;
+        }
+        // Copy the body out so a frame never pins the whole receive chunk.
+        const body = Buffer.from(this.take(data.subarray(0, missing)));
+        data = data.subarray(missing);
         const headers = this.pendingHeaders;
         this.pendingHeaders = undefined;
-        this.consume(this.bodyLength);
         frames.push({ headers, body });
       }
     }
@@ -136,15 +135,36 @@ export class FrameParser {
   }
 
   reset(): void {
-    this.buf = Buffer.alloc(0);
-    this.scanned = 0;
+    this.chunks = [];
+    this.size = 0;
+    this.prevLF = false;
     this.pendingHeaders = undefined;
     this.bodyLength = 0;
   }
 
-  private consume(n: number): void {
-    this.buf = this.buf.subarray(n);
-    this.scanned = 0;
+  /** Index in `data` of the LF that completes `\n\n`, or -1. */
+  private findBlankLine(data: Buffer): number {
+    if (this.prevLF && data[0] === LF) return 0;
+    let i = data.indexOf(LF);
+    while (i !== -1 && i + 1 < data.length) {
+      if (data[i + 1] === LF) return i + 1;
+      i = data.indexOf(LF, i + 1);
+    }
+    return -1;
+  }
+
+  private keep(data: Buffer): void {
+    this.chunks.push(data);
+    this.size += data.length;
+  }
+
+  /** Returns the buffered bytes plus `tail` as one buffer and empties the buffer. */
+  private take(tail: Buffer): Buffer {
+    const out = this.chunks.length === 0 ? tail : Buffer.concat([...this.chunks, tail]);
+    this.chunks = [];
+    this.size = 0;
+    this.prevLF = false;
+    return out;
   }
 
   private fail(reason: string): never {

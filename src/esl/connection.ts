@@ -1,0 +1,288 @@
+// One ESL socket: framing, reply queues (FIFO), bgapi/execute correlation, timeouts.
+//
+// FreeSWITCH answers `api` with api/response and every other command with command/reply,
+// each strictly in the order received, so two FIFO queues match replies to commands.
+// A command that times out stays in its queue as a tombstone so its late reply is
+// consumed by it and not handed to the next command. On close everything pending is
+// rejected with EslDisconnectedError; the event stream completes but never errors.
+
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Observable, Subject } from 'rxjs';
+import * as cmd from './commands';
+import { EslCommandError, EslDisconnectedError, EslProtocolError, EslTimeoutError } from './errors';
+import { frameToEvent } from './event';
+import type { EslEvent, EslFrame } from './frame';
+import { FrameParser } from './parser';
+import type { Logger } from '../logger';
+
+export interface ConnectionOptions {
+  /** Reply timeout for api / command / sendmsg acceptance. */
+  readonly commandTimeoutMs?: number;
+  /** Largest frame accepted before the stream is declared desynchronised. */
+  readonly maxFrameBytes?: number;
+  readonly logger: Logger;
+}
+
+interface Pending {
+  readonly label: string;
+  settled: boolean;
+  resolve(frame: EslFrame): void;
+  reject(err: Error): void;
+  timer?: NodeJS.Timeout;
+}
+
+interface Waiter {
+  resolve(event: EslEvent): void;
+  reject(err: Error): void;
+  timer?: NodeJS.Timeout;
+  label: string;
+}
+
+export interface DisconnectNotice {
+  readonly disposition: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export class EslConnection {
+  private readonly parser: FrameParser;
+  private readonly replyQueue: Pending[] = [];
+  private readonly apiQueue: Pending[] = [];
+  private readonly jobs = new Map<string, Waiter>();
+  private readonly executions = new Map<string, Waiter>();
+  private readonly eventsSubject = new Subject<EslEvent>();
+  private readonly framesSubject = new Subject<EslFrame>();
+  private readonly noticesSubject = new Subject<DisconnectNotice>();
+  private closedError: Error | undefined;
+  private readonly commandTimeoutMs: number;
+  private readonly log: Logger;
+
+  /** Every event this socket delivers. Completes when the socket closes; never errors. */
+  readonly events$: Observable<EslEvent> = this.eventsSubject.asObservable();
+  /** Frames that are neither replies nor events (auth/request, log/data). */
+  readonly frames$: Observable<EslFrame> = this.framesSubject.asObservable();
+  readonly notices$: Observable<DisconnectNotice> = this.noticesSubject.asObservable();
+  readonly closed: Promise<Error | undefined>;
+  private resolveClosed!: (err: Error | undefined) => void;
+
+  constructor(
+    readonly socket: Socket,
+    options: ConnectionOptions,
+  ) {
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
+    this.log = options.logger;
+    this.parser = new FrameParser({ maxFrameBytes: options.maxFrameBytes });
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => {
+      this.closedError ??= new EslDisconnectedError(`ESL socket error: ${err.message}`);
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  get isOpen(): boolean {
+    return this.closedError === undefined && !this.socket.destroyed;
+  }
+
+  /** Sends `api <command>`; resolves with the body, rejects on `-ERR`, timeout or disconnect. */
+  async api(command: string, timeoutMs = this.commandTimeoutMs): Promise<string> {
+    const frame = await this.send(cmd.api(command), this.apiQueue, timeoutMs);
+    const body = frame.body?.toString('utf8') ?? '';
+    if (body.startsWith('-ERR') || body.startsWith('-USAGE')) throw new EslCommandError(command, body.trim());
+    return body;
+  }
+
+  /** `bgapi` with a client Job-UUID registered before the bytes leave, so no result can be missed. */
+  async bgapi(command: string, timeoutMs = 30_000): Promise<string> {
+    const jobUuid = randomUUID();
+    const result = this.waitFor(this.jobs, jobUuid, `bgapi ${command}`, timeoutMs);
+    try {
+      await this.command(cmd.bgapi(command, jobUuid));
+    } catch (err) {
+      this.cancelWait(this.jobs, jobUuid);
+      throw err;
+    }
+    const event = await result;
+    const body = event.body ?? '';
+    if (body.startsWith('-ERR') || body.startsWith('-USAGE')) throw new EslCommandError(command, body.trim());
+    return body;
+  }
+
+  /**
+   * Runs a dialplan application via sendmsg. Resolves with its CHANNEL_EXECUTE_COMPLETE
+   * (matched by Application-UUID). `completionTimeoutMs` undefined: wait as long as the
+   * application runs (a bridge lasts the whole call); the channel's hangup completes it.
+   */
+  async execute(uuid: string, app: string, arg?: string, completionTimeoutMs?: number): Promise<EslEvent> {
+    const eventUuid = randomUUID();
+    const done = this.waitFor(this.executions, eventUuid, `execute ${app}`, completionTimeoutMs);
+    try {
+      await this.command(cmd.execute(uuid, app, arg, { eventUuid }));
+    } catch (err) {
+      this.cancelWait(this.executions, eventUuid);
+      throw err;
+    }
+    return done;
+  }
+
+  /** Sends a command answered by command/reply; rejects on `-ERR`. Returns the Reply-Text. */
+  async command(command: cmd.EslCommand, timeoutMs = this.commandTimeoutMs): Promise<EslFrame> {
+    const frame = await this.send(command, this.replyQueue, timeoutMs);
+    const reply = frame.headers['Reply-Text'] ?? '';
+    if (reply.startsWith('-ERR') || reply.startsWith('-USAGE')) throw new EslCommandError(command.label, reply);
+    return frame;
+  }
+
+  /** Closes the socket (after queued writes are flushed). */
+  end(): void {
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  destroy(reason?: Error): void {
+    if (reason) this.closedError ??= reason;
+    this.socket.destroy();
+  }
+
+  // ---------------------------------------------------------------------------------
+
+  private send(command: cmd.EslCommand, queue: Pending[], timeoutMs: number): Promise<EslFrame> {
+    if (!this.isOpen) return Promise.reject(this.closedError ?? new EslDisconnectedError('ESL connection is closed'));
+    return new Promise<EslFrame>((resolve, reject) => {
+      const entry: Pending = { label: command.label, settled: false, resolve, reject };
+      entry.timer = setTimeout(() => {
+        entry.settled = true; // tombstone: its late reply will still be consumed by it
+        reject(new EslTimeoutError(`no reply to "${command.label}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      entry.timer.unref?.();
+      queue.push(entry);
+      this.socket.write(command.wire);
+    });
+  }
+
+  private waitFor(map: Map<string, Waiter>, id: string, label: string, timeoutMs: number | undefined): Promise<EslEvent> {
+    return new Promise<EslEvent>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, label };
+      if (timeoutMs !== undefined) {
+        waiter.timer = setTimeout(() => {
+          map.delete(id);
+          reject(new EslTimeoutError(`"${label}" did not complete within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiter.timer.unref?.();
+      }
+      map.set(id, waiter);
+    });
+  }
+
+  private cancelWait(map: Map<string, Waiter>, id: string): void {
+    const waiter = map.get(id);
+    if (waiter?.timer) clearTimeout(waiter.timer);
+    map.delete(id);
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: EslFrame[];
+    try {
+      frames = this.parser.push(chunk);
+    } catch (err) {
+      // A desynchronised stream can't be trusted: log once, drop the connection, and let
+      // the owner reconnect and rebuild state. Never throw out of the data handler.
+      this.log.error(`FreeSWITCH sent bytes that are not valid ESL (${(err as Error).message}); closing the connection`);
+      this.destroy(err as EslProtocolError);
+      return;
+    }
+    for (const frame of frames) {
+      try {
+        this.dispatch(frame);
+      } catch (err) {
+        this.log.error(`could not handle an ESL frame (${(err as Error).message}); frame skipped`, {
+          contentType: frame.headers['Content-Type'],
+        });
+      }
+    }
+  }
+
+  private dispatch(frame: EslFrame): void {
+    switch (frame.headers['Content-Type']) {
+      case 'command/reply':
+        return this.settle(this.replyQueue, frame);
+      case 'api/response':
+        return this.settle(this.apiQueue, frame);
+      case 'text/event-plain':
+      case 'text/event-json': {
+        const event = frameToEvent(frame);
+        if (event) this.onEvent(event);
+        return;
+      }
+      case 'text/disconnect-notice':
+        this.noticesSubject.next({
+          disposition: frame.headers['Content-Disposition'],
+          headers: frame.headers,
+          body: frame.body?.toString('utf8') ?? '',
+        });
+        return;
+      default:
+        this.framesSubject.next(frame);
+    }
+  }
+
+  private settle(queue: Pending[], frame: EslFrame): void {
+    const entry = queue.shift();
+    if (!entry) {
+      this.log.warn('FreeSWITCH sent a reply nobody asked for; ignored', { contentType: frame.headers['Content-Type'] });
+      return;
+    }
+    if (entry.timer) clearTimeout(entry.timer);
+    if (!entry.settled) {
+      entry.settled = true;
+      entry.resolve(frame);
+    }
+  }
+
+  private onEvent(event: EslEvent): void {
+    if (event.name === 'BACKGROUND_JOB') {
+      const id = event.headers['Job-UUID'];
+      const waiter = id ? this.jobs.get(id) : undefined;
+      if (waiter && id) {
+        this.cancelWait(this.jobs, id);
+        waiter.resolve(event);
+      }
+    } else if (event.name === 'CHANNEL_EXECUTE_COMPLETE') {
+      const id = event.headers['Application-UUID'];
+      const waiter = id ? this.executions.get(id) : undefined;
+      if (waiter && id) {
+        this.cancelWait(this.executions, id);
+        waiter.resolve(event);
+      }
+    }
+    this.eventsSubject.next(event);
+  }
+
+  private onClose(): void {
+    const err = this.closedError ?? new EslDisconnectedError('ESL connection closed');
+    this.closedError = err;
+    const rejectAll = (queue: Pending[]) => {
+      for (const entry of queue.splice(0)) {
+        if (entry.timer) clearTimeout(entry.timer);
+        if (!entry.settled) {
+          entry.settled = true;
+          entry.reject(new EslDisconnectedError(`"${entry.label}" lost: ${err.message}`));
+        }
+      }
+    };
+    rejectAll(this.replyQueue);
+    rejectAll(this.apiQueue);
+    for (const map of [this.jobs, this.executions]) {
+      for (const [id, waiter] of map) {
+        this.cancelWait(map, id);
+        waiter.reject(new EslDisconnectedError(`"${waiter.label}" lost: ${err.message}`));
+      }
+    }
+    this.parser.reset();
+    this.eventsSubject.complete();
+    this.framesSubject.complete();
+    this.noticesSubject.complete();
+    this.resolveClosed(err);
+  }
+}

@@ -1,0 +1,123 @@
+// The outbound server: FreeSWITCH's `socket … async full` dials us, one TCP connection per call.
+//
+// Per session: `connect` (its command/reply carries the channel data as headers),
+// `myevents` (only this channel's events; a plain `event …` here would deliver every
+// call's events), `linger` (so the last events after hangup still arrive). After the
+// `text/disconnect-notice` FreeSWITCH waits for us: a socket left open keeps the channel
+// alive inside FreeSWITCH (no CHANNEL_DESTROY), so we close it at once.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { Observable, Subject } from 'rxjs';
+import * as cmd from './commands';
+import { EslConnection } from './connection';
+import type { EslEvent } from './frame';
+import type { Logger } from '../logger';
+
+export interface OutboundOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly commandTimeoutMs?: number;
+  readonly logger: Logger;
+}
+
+/** One controlled call leg. */
+export class OutboundSession {
+  constructor(
+    readonly connection: EslConnection,
+    /** The CHANNEL_DATA from the `connect` reply. */
+    readonly channelData: EslEvent,
+  ) {}
+
+  get uuid(): string {
+    return this.channelData.headers['Unique-ID'] ?? '';
+  }
+
+  get events$(): Observable<EslEvent> {
+    return this.connection.events$;
+  }
+
+  execute(app: string, arg?: string, completionTimeoutMs?: number): Promise<EslEvent> {
+    return this.connection.execute(this.uuid, app, arg, completionTimeoutMs);
+  }
+
+  api(command: string, timeoutMs?: number): Promise<string> {
+    return this.connection.api(command, timeoutMs);
+  }
+
+  hangup(cause?: string): Promise<unknown> {
+    return this.connection.command(cmd.hangup(this.uuid, cause));
+  }
+
+  close(): void {
+    this.connection.end();
+  }
+}
+
+export class OutboundServer {
+  private server: Server | undefined;
+  private readonly sessionsSubject = new Subject<OutboundSession>();
+  private readonly sockets = new Set<Socket>();
+  private readonly log: Logger;
+
+  /** One value per call FreeSWITCH hands us, after connect/myevents/linger succeeded. */
+  readonly sessions$: Observable<OutboundSession> = this.sessionsSubject.asObservable();
+
+  constructor(private readonly options: OutboundOptions) {
+    this.log = options.logger.child({ module: 'esl-outbound' });
+  }
+
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
+  async listen(): Promise<number> {
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error(`outbound server error: ${err.message}`));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : this.options.port;
+    this.log.info(`waiting for FreeSWITCH call sockets on ${this.options.host}:${port}`);
+    return port;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.sessionsSubject.complete();
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const conn = new EslConnection(socket, { logger: this.log, commandTimeoutMs: this.options.commandTimeoutMs });
+    // Close as soon as FreeSWITCH says the channel is done (see header comment).
+    conn.notices$.subscribe(() => conn.end());
+    void this.handshake(conn);
+  }
+
+  private async handshake(conn: EslConnection): Promise<void> {
+    try {
+      const reply = await conn.command(cmd.command('connect'));
+      const channelData: EslEvent = { name: reply.headers['Event-Name'] ?? 'CHANNEL_DATA', headers: reply.headers, format: 'plain' };
+      if (!channelData.headers['Unique-ID']) throw new Error('connect reply carried no Unique-ID');
+      await conn.command(cmd.command('myevents'));
+      await conn.command(cmd.command('linger'));
+      this.sessionsSubject.next(new OutboundSession(conn, channelData));
+    } catch (err) {
+      // Without `async full` in the dialplan, linger/myevents answer -ERR command not found.
+      this.log.error(
+        `a FreeSWITCH call socket failed its setup (${(err as Error).message}); is the dialplan using "socket … async full"? The call continues without us (socket_resume)`,
+      );
+      conn.destroy();
+    }
+  }
+}

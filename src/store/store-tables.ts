@@ -1,0 +1,27 @@
+// Physical table names, derived from one prefix so tests (and shared databases) can keep separate table sets.
+
+export interface StoreTables {
+  readonly calls: string;
+  readonly recordings: string;
+  readonly consentEvents: string;
+  readonly consentChainHeads: string;
+  readonly monitorSessions: string;
+  readonly agentConsents: string;
+  readonly agentCallCounters: string;
+  /** knex's own bookkeeping; knex adds `_lock` for its lock table. */
+  readonly migrations: string;
+}
+
+export function storeTables(prefix = ''): StoreTables {
+  if (!/^[A-Za-z0-9_]*$/.test(prefix)) throw new Error(`table prefix may contain only letters, digits and _: ${prefix}`);
+  return {
+    calls: `${prefix}calls`,
+    recordings: `${prefix}recordings`,
+    consentEvents: `${prefix}consent_events`,
+    consentChainHeads: `${prefix}consent_chain_heads`,
+    monitorSessions: `${prefix}monitor_sessions`,
+    agentConsents: `${prefix}agent_consents`,
+    agentCallCounters: `${prefix}agent_call_counters`,
+    migrations: `${prefix}knex_migrations`,
+  };
+}
