@@ -1,0 +1,32 @@
+# callwarden — the two commands a user needs are `make run` and `make test`;
+# each installs and builds what it lacks.
+
+NPM ?= npm
+MOCHA = node_modules/.bin/mocha
+TSC = node_modules/.bin/tsc
+
+.PHONY: install build run demo test test-unit bench clean
+
+install: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+build: install
+	$(TSC) -p .
+
+run: build
+	node dist/src/cli.js run
+
+demo: build
+	node dist/src/demo.js
+
+test: build
+	NODE_ENV=test $(MOCHA)
+
+bench: build
+	node --expose-gc dist/bench/pipeline.js
+
+clean:
+	rm -rf dist node_modules
