@@ -36,3 +36,11 @@ export const logger = winston.createLogger({
 });
 
 export type Logger = winston.Logger;
+
+/** Applies the configured level (the format is chosen by CALLWARDEN_LOG_FORMAT at start). */
+export function configureLogger(options: { level: string; format: string }): void {
+  if (!process.env.CALLWARDEN_LOG_LEVEL) logger.level = options.level;
+  if (options.format === 'json' && process.env.CALLWARDEN_LOG_FORMAT !== 'json') {
+    logger.format = winston.format.combine(redact(), winston.format.timestamp(), winston.format.json());
+  }
+}
