@@ -1,0 +1,146 @@
+// Schema migrations as an in-code knex migration source, so they run from dist/ and on both engines unchanged.
+
+import { Knex } from 'knex';
+import { StoreTables } from './store-tables';
+
+// Column widths chosen to stay under MySQL's index key limits with utf8mb4.
+const ID = 64;
+const TIME = 24; // toIso() output length
+
+interface NamedMigration {
+  name: string;
+  up(knex: Knex, tables: StoreTables): Promise<void>;
+  down(knex: Knex, tables: StoreTables): Promise<void>;
+}
+
+const MIGRATIONS: readonly NamedMigration[] = [
+  {
+    name: '0001-initial-schema',
+    async up(knex, t) {
+      await knex.schema.createTable(t.calls, (table) => {
+        table.string('call_id', ID).primary();
+        table.string('node', 128).nullable();
+        table.text('legs', 'mediumtext').nullable(); // JSON array of leg descriptions
+        table.string('caller', 255).nullable();
+        table.string('destination', 255).nullable();
+        table.string('agent_extension', 32).nullable();
+        table.string('call_group', 64).nullable(); // `group` is reserved in SQL
+        table.string('direction', 16).nullable();
+        table.string('started_at', TIME).nullable();
+        table.string('answered_at', TIME).nullable();
+        table.string('ended_at', TIME).nullable();
+        table.string('hangup_cause', 64).nullable();
+        table.string('created_at', TIME).notNullable();
+        table.string('updated_at', TIME).notNullable();
+        table.index(['started_at'], `${t.calls}_started_idx`);
+        table.index(['agent_extension'], `${t.calls}_agent_idx`);
+      });
+      await knex.schema.createTable(t.recordings, (table) => {
+        table.string('id', ID).primary();
+        table.string('call_id', ID).notNullable();
+        table.text('file_path').notNullable();
+        table.string('format', 8).notNullable();
+        table.string('channels', 8).notNullable();
+        table.integer('segment').notNullable().defaultTo(1);
+        table.string('started_at', TIME).nullable();
+        table.string('stopped_at', TIME).nullable();
+        table.bigInteger('duration_ms').nullable();
+        table.bigInteger('bytes').nullable();
+        table.string('sha256', 64).nullable();
+        table.string('policy', 64).nullable();
+        table.string('status', 16).notNullable();
+        table.string('retention_until', TIME).nullable();
+        table.string('created_at', TIME).notNullable();
+        table.string('updated_at', TIME).notNullable();
+        table.index(['call_id'], `${t.recordings}_call_idx`);
+        table.index(['retention_until'], `${t.recordings}_retention_idx`);
+      });
+      await knex.schema.createTable(t.consentEvents, (table) => {
+        table.bigIncrements('id').primary(); // evidence is the largest table: ~10-20 rows per call, kept for years
+        table.string('call_id', ID).notNullable();
+        table.integer('seq').notNullable();
+        table.string('at', TIME).notNullable();
+        table.string('kind', 64).notNullable();
+        table.text('detail', 'mediumtext').notNullable();
+        table.string('prev_hash', 64).notNullable();
+        table.string('hash', 64).notNullable();
+        // Makes a replayed outbox entry a no-op instead of a second evidence row.
+        table.string('write_id', ID).nullable();
+        // A second row with the same seq would be a fork of the chain: the database refuses it.
+        table.unique(['call_id', 'seq'], { indexName: `${t.consentEvents}_call_seq_uq` });
+        table.unique(['write_id'], { indexName: `${t.consentEvents}_write_uq` });
+      });
+      await knex.schema.createTable(t.consentChainHeads, (table) => {
+        // The last seq/hash per call, so a deleted *last* row is detectable too.
+        table.string('call_id', ID).primary();
+        table.integer('seq').notNullable();
+        table.string('hash', 64).notNullable();
+        table.string('updated_at', TIME).notNullable();
+      });
+      await knex.schema.createTable(t.monitorSessions, (table) => {
+        table.string('id', ID).primary();
+        table.string('supervisor', 128).notNullable();
+        table.string('target_call_id', ID).nullable();
+        table.string('extension', 32).notNullable();
+        table.string('started_at', TIME).notNullable();
+        table.string('ended_at', TIME).nullable();
+        table.text('modes', 'mediumtext').notNullable(); // JSON [{ at, mode }]
+        table.index(['extension'], `${t.monitorSessions}_ext_idx`);
+      });
+      await knex.schema.createTable(t.agentConsents, (table) => {
+        table.increments('id').primary();
+        table.string('extension', 32).notNullable();
+        table.string('signed_at', TIME).notNullable();
+        table.string('revoked_at', TIME).nullable();
+        table.string('document_ref', 255).notNullable();
+        table.index(['extension'], `${t.agentConsents}_ext_idx`);
+      });
+      await knex.schema.createTable(t.agentCallCounters, (table) => {
+        table.string('extension', 32).primary();
+        table.bigInteger('n').notNullable();
+        table.string('updated_at', TIME).notNullable();
+      });
+    },
+    async down(knex, t) {
+      for (const name of [
+        t.agentCallCounters,
+        t.agentConsents,
+        t.monitorSessions,
+        t.consentChainHeads,
+        t.consentEvents,
+        t.recordings,
+        t.calls,
+      ]) {
+        await knex.schema.dropTableIfExists(name);
+      }
+    },
+  },
+];
+
+/** A knex MigrationSource bound to one set of table names. */
+export function createMigrationSource(tables: StoreTables): Knex.MigrationSource<NamedMigration> {
+  return {
+    getMigrations: async () => [...MIGRATIONS],
+    getMigrationName: (m) => m.name,
+    getMigration: async (m) => ({
+      up: (knex: Knex) => m.up(knex, tables),
+      down: (knex: Knex) => m.down(knex, tables),
+    }),
+  };
+}
+
+export function migrationConfig(tables: StoreTables): Knex.MigratorConfig {
+  return { migrationSource: createMigrationSource(tables), tableName: tables.migrations };
+}
+
+/** Brings the schema up to date; returns the names of the migrations that ran. */
+export async function migrateLatest(knex: Knex, tables: StoreTables): Promise<string[]> {
+  const [, names] = (await knex.migrate.latest(migrationConfig(tables))) as [number, string[]];
+  return names;
+}
+
+/** Undoes every migration (tests, and `callwarden db reset`). */
+export async function migrateRollbackAll(knex: Knex, tables: StoreTables): Promise<string[]> {
+  const [, names] = (await knex.migrate.rollback(migrationConfig(tables), true)) as [number, string[]];
+  return names;
+}

@@ -1,0 +1,102 @@
+// Builds the knex instance for either engine from a typed options object (the lead maps config onto it).
+
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { knex, Knex } from 'knex';
+
+export type StoreClient = 'better-sqlite3' | 'mysql2';
+
+/** Where knex's own warnings go (connection errors while the DB is down are expected and handled by the write queue). */
+export interface StoreLogger {
+  warn(message: string): void;
+  error(message: string): void;
+  debug?(message: string): void;
+}
+
+export interface StoreDbOptions {
+  client: StoreClient;
+  /** mysql2: `mysql://user:password@host:port/database`; better-sqlite3: `sqlite:///abs/path` or `file:rel/path` (filename wins). */
+  url?: string;
+  /** better-sqlite3 only; defaults to ./data/callwarden.sqlite (directory created if missing). `:memory:` allowed. */
+  filename?: string;
+  /** mysql2 pool size; SQLite always uses one connection (better-sqlite3 is synchronous). */
+  pool?: { min?: number; max?: number };
+  /** How long a query waits for a pool connection before failing (ms, default 10000). */
+  acquireTimeoutMs?: number;
+  logger?: StoreLogger;
+}
+
+export const DEFAULT_SQLITE_FILE = './data/callwarden.sqlite';
+
+export function createStoreKnex(options: StoreDbOptions): Knex {
+  const log = options.logger && {
+    warn: (m: unknown) => options.logger!.warn(String(m)),
+    error: (m: unknown) => options.logger!.error(String(m)),
+    debug: (m: unknown) => options.logger!.debug?.(String(m)),
+    deprecate: (m: unknown) => options.logger!.warn(String(m)),
+  };
+  const acquireConnectionTimeout = options.acquireTimeoutMs ?? 10_000;
+  if (options.client === 'better-sqlite3') {
+    const filename = sqliteFilename(options);
+    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    return knex({
+      client: 'better-sqlite3',
+      connection: { filename },
+      useNullAsDefault: true,
+      acquireConnectionTimeout,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          // WAL lets readers (reports, retention) run beside the writer; the busy timeout absorbs short lock waits.
+          try {
+            if (filename !== ':memory:') conn.pragma('journal_mode = WAL');
+            conn.pragma('busy_timeout = 5000');
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+      ...(log ? { log } : {}),
+    });
+  }
+  if (options.client === 'mysql2') {
+    if (!options.url) throw new Error('store: mysql2 needs a url (mysql://user:password@host:port/database)');
+    return knex({
+      client: 'mysql2',
+      connection: mysqlConnection(options.url),
+      acquireConnectionTimeout,
+      pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 10 },
+      ...(log ? { log } : {}),
+    });
+  }
+  throw new Error(`store: unsupported client ${String((options as { client: unknown }).client)}`);
+}
+
+function sqliteFilename(options: StoreDbOptions): string {
+  if (options.filename) return options.filename === ':memory:' ? options.filename : resolve(options.filename);
+  if (options.url) {
+    if (options.url.startsWith('sqlite://')) return resolve(decodeURIComponent(new URL(options.url).pathname));
+    if (options.url.startsWith('file:')) return resolve(options.url.slice('file:'.length));
+    return resolve(options.url);
+  }
+  return resolve(DEFAULT_SQLITE_FILE);
+}
+
+function mysqlConnection(url: string): Knex.MySql2ConnectionConfig {
+  const u = new URL(url);
+  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') throw new Error(`store: not a mysql url: ${u.protocol}`);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!database) throw new Error('store: the mysql url must name a database');
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password),
+    database,
+    // utf8mb4: caller names and evidence details may hold any Unicode.
+    charset: 'utf8mb4',
+    connectTimeout: Number(u.searchParams.get('connectTimeout') ?? 10_000),
+  };
+}

@@ -1,0 +1,415 @@
+// The repository: every read and write of callwarden's tables, identical SQL semantics on SQLite and MySQL/MariaDB.
+
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+import { canonicalJson } from './canonical-json';
+import { retryOnConflict, StoreConflictError } from './db-errors';
+import { evidenceHash, GENESIS_HASH, verifyEvidenceChain } from './evidence-chain';
+import { KeyedMutex } from './keyed-mutex';
+import { storeTables, StoreTables } from './store-tables';
+import {
+  AgentConsentRecord,
+  CallRecord,
+  CallUpsert,
+  EvidenceRecord,
+  EvidenceVerification,
+  ListCallsQuery,
+  MonitorMode,
+  MonitorModeChange,
+  MonitorSessionRecord,
+  MonitorSessionStart,
+  RecordingPatch,
+  RecordingRecord,
+  RecordingUpsert,
+} from './store-types';
+import { TimeInput, toIso, toIsoOrNull } from './time';
+
+export interface StoreRepositoryOptions {
+  /** Table name prefix (default none); must match the prefix the migrations ran with. */
+  tablePrefix?: string;
+  /** Injected clock for created/updated stamps and default evidence times. */
+  now?: () => Date;
+}
+
+export interface AppendEvidenceOptions {
+  /** Time of the event itself (defaults to now); the write queue captures it at enqueue time. */
+  at?: TimeInput;
+  /** Idempotency key: a second append with the same writeId returns the first row instead of adding one. */
+  writeId?: string;
+}
+
+type Row = Record<string, unknown>;
+
+export class StoreRepository {
+  readonly tables: StoreTables;
+  private readonly now: () => Date;
+  private readonly locks = new KeyedMutex();
+
+  constructor(
+    readonly knex: Knex,
+    options: StoreRepositoryOptions = {},
+  ) {
+    this.tables = storeTables(options.tablePrefix);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Cheap liveness probe used by the write queue to tell "database down" from "this write is bad". */
+  async ping(): Promise<void> {
+    await this.knex.raw('select 1');
+  }
+
+  // ---- calls ----
+
+  async upsertCall(call: CallUpsert): Promise<void> {
+    const now = toIso(this.now());
+    const fields = definedOnly({
+      node: call.node,
+      legs: call.legs === undefined ? undefined : call.legs === null ? null : JSON.stringify(call.legs),
+      caller: call.caller,
+      destination: call.destination,
+      agent_extension: call.agentExtension,
+      call_group: call.group,
+      direction: call.direction,
+      started_at: toIsoOrNull(call.startedAt),
+      answered_at: toIsoOrNull(call.answeredAt),
+      ended_at: toIsoOrNull(call.endedAt),
+      hangup_cause: call.hangupCause,
+    });
+    await this.knex(this.tables.calls)
+      .insert({ call_id: call.callId, ...fields, created_at: now, updated_at: now })
+      .onConflict('call_id')
+      .merge({ ...fields, updated_at: now });
+  }
+
+  async getCall(callId: string): Promise<CallRecord | undefined> {
+    const row = await this.knex(this.tables.calls).where({ call_id: callId }).first();
+    return row ? toCall(row) : undefined;
+  }
+
+  async listCalls(query: ListCallsQuery): Promise<CallRecord[]> {
+    const q = this.knex(this.tables.calls).where('started_at', '>=', toIso(query.since));
+    if (query.until !== undefined) q.andWhere('started_at', '<', toIso(query.until));
+    const rows = await q.orderBy([{ column: 'started_at' }, { column: 'call_id' }]).limit(query.limit ?? 1000);
+    return rows.map(toCall);
+  }
+
+  // ---- consent evidence ----
+
+  /**
+   * Appends one evidence row to the call's hash chain. Appends for one call are serialised in
+   * this process by a mutex and across daemons by the unique (call_id, seq) index plus a
+   * compare-and-swap on the chain head; a lost race reruns the transaction.
+   */
+  async appendEvidence(callId: string, kind: string, detail: unknown, options: AppendEvidenceOptions = {}): Promise<EvidenceRecord> {
+    const at = toIso(options.at ?? this.now());
+    const detailText = canonicalJson(detail);
+    const detailValue: unknown = JSON.parse(detailText);
+    const writeId = options.writeId ?? randomUUID();
+    const t = this.tables;
+    return this.locks.run(`evidence:${callId}`, () =>
+      retryOnConflict(() =>
+        this.knex.transaction(async (trx) => {
+          const replay = await trx(t.consentEvents).where({ write_id: writeId }).first();
+          if (replay) return toEvidence(replay);
+          const head = await trx(t.consentChainHeads).where({ call_id: callId }).first();
+          // The head, not the last row, is the predecessor: a deleted tail row then stays a visible gap.
+          let prev = head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined;
+          if (!prev) {
+            const last = await trx(t.consentEvents).where({ call_id: callId }).orderBy('seq', 'desc').first();
+            prev = last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+          }
+          const seq = prev.seq + 1;
+          const hash = evidenceHash(prev.hash, { callId, seq, at, kind, detail: detailValue });
+          await trx(t.consentEvents).insert({
+            call_id: callId,
+            seq,
+            at,
+            kind,
+            detail: detailText,
+            prev_hash: prev.hash,
+            hash,
+            write_id: writeId,
+          });
+          const now = toIso(this.now());
+          if (head) {
+            const moved = await trx(t.consentChainHeads)
+              .where({ call_id: callId, seq: Number(head.seq) })
+              .update({ seq, hash, updated_at: now });
+            if (moved !== 1) throw new StoreConflictError(`evidence head of ${callId} moved concurrently`);
+          } else {
+            await trx(t.consentChainHeads).insert({ call_id: callId, seq, hash, updated_at: now });
+          }
+          return { callId, seq, at, kind, detail: detailValue, prevHash: prev.hash, hash };
+        }),
+      ),
+    );
+  }
+
+  async listEvidence(callId: string): Promise<EvidenceRecord[]> {
+    const rows = await this.knex(this.tables.consentEvents).where({ call_id: callId }).orderBy('seq');
+    return rows.map(toEvidence);
+  }
+
+  async verifyEvidence(callId: string): Promise<EvidenceVerification> {
+    const [rows, head] = await Promise.all([
+      this.knex(this.tables.consentEvents).where({ call_id: callId }).orderBy('seq'),
+      this.knex(this.tables.consentChainHeads).where({ call_id: callId }).first(),
+    ]);
+    return verifyEvidenceChain(
+      rows.map((r: Row) => ({
+        callId: String(r.call_id),
+        seq: Number(r.seq),
+        at: String(r.at),
+        kind: String(r.kind),
+        detailText: String(r.detail),
+        prevHash: String(r.prev_hash),
+        hash: String(r.hash),
+      })),
+      head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined,
+    );
+  }
+
+  // ---- recordings ----
+
+  /** Creates the recording row, or overwrites it with the given fields (idempotent by id). */
+  async upsertRecording(recording: RecordingUpsert): Promise<void> {
+    const now = toIso(this.now());
+    const fields = recordingColumns(recording);
+    await this.knex(this.tables.recordings)
+      .insert({ id: recording.id, call_id: recording.callId, segment: 1, ...fields, created_at: now, updated_at: now })
+      .onConflict('id')
+      .merge({ call_id: recording.callId, ...fields, updated_at: now });
+  }
+
+  /** Changes the given fields; returns false if no such recording. */
+  async updateRecording(id: string, patch: RecordingPatch): Promise<boolean> {
+    const changed = await this.knex(this.tables.recordings)
+      .where({ id })
+      .update({ ...recordingColumns(patch), updated_at: toIso(this.now()) });
+    return changed > 0;
+  }
+
+  async getRecording(id: string): Promise<RecordingRecord | undefined> {
+    const row = await this.knex(this.tables.recordings).where({ id }).first();
+    return row ? toRecording(row) : undefined;
+  }
+
+  async listRecordings(callId: string): Promise<RecordingRecord[]> {
+    const rows = await this.knex(this.tables.recordings).where({ call_id: callId }).orderBy([{ column: 'segment' }, { column: 'id' }]);
+    return rows.map(toRecording);
+  }
+
+  /** Removes the row itself. Retention does not use this: it keeps the row as status `deleted` for the audit trail. */
+  async deleteRecording(id: string): Promise<boolean> {
+    return (await this.knex(this.tables.recordings).where({ id }).delete()) > 0;
+  }
+
+  /** Finished recordings whose retention date is at or before `now`, oldest first. */
+  async listExpiredRecordings(now: TimeInput, limit = 500): Promise<RecordingRecord[]> {
+    const rows = await this.knex(this.tables.recordings)
+      .whereIn('status', ['ok', 'bad'])
+      .andWhere('retention_until', '<=', toIso(now))
+      .orderBy([{ column: 'retention_until' }, { column: 'id' }])
+      .limit(limit);
+    return rows.map(toRecording);
+  }
+
+  // ---- monitor sessions ----
+
+  async startMonitorSession(session: MonitorSessionStart): Promise<void> {
+    const startedAt = toIso(session.startedAt);
+    const modes: MonitorModeChange[] = [{ at: startedAt, mode: session.mode }];
+    await this.knex(this.tables.monitorSessions)
+      .insert({
+        id: session.id,
+        supervisor: session.supervisor,
+        target_call_id: session.targetCallId ?? null,
+        extension: session.extension,
+        started_at: startedAt,
+        ended_at: null,
+        modes: JSON.stringify(modes),
+      })
+      .onConflict('id')
+      .ignore();
+  }
+
+  /** Adds a mode change to the session's history; the same (at, mode) twice is recorded once (outbox replays). */
+  async appendMonitorMode(id: string, mode: MonitorMode, at: TimeInput): Promise<boolean> {
+    const iso = toIso(at);
+    return this.locks.run(`monitor:${id}`, () =>
+      this.knex.transaction(async (trx) => {
+        const row = await trx(this.tables.monitorSessions).where({ id }).first();
+        if (!row) return false;
+        const modes = JSON.parse(String(row.modes)) as MonitorModeChange[];
+        if (modes.some((m) => m.at === iso && m.mode === mode)) return true;
+        modes.push({ at: iso, mode });
+        await trx(this.tables.monitorSessions).where({ id }).update({ modes: JSON.stringify(modes) });
+        return true;
+      }),
+    );
+  }
+
+  async endMonitorSession(id: string, at: TimeInput): Promise<boolean> {
+    const changed = await this.knex(this.tables.monitorSessions).where({ id }).whereNull('ended_at').update({ ended_at: toIso(at) });
+    return changed > 0;
+  }
+
+  async getMonitorSession(id: string): Promise<MonitorSessionRecord | undefined> {
+    const row = await this.knex(this.tables.monitorSessions).where({ id }).first();
+    return row ? toMonitorSession(row) : undefined;
+  }
+
+  async listActiveMonitorSessions(extension?: string): Promise<MonitorSessionRecord[]> {
+    const q = this.knex(this.tables.monitorSessions).whereNull('ended_at');
+    if (extension !== undefined) q.andWhere({ extension });
+    return (await q.orderBy('started_at')).map(toMonitorSession);
+  }
+
+  // ---- agent consent ----
+
+  async recordAgentConsent(consent: { extension: string; signedAt: TimeInput; documentRef: string }): Promise<number> {
+    const [id] = await this.knex(this.tables.agentConsents).insert({
+      extension: consent.extension,
+      signed_at: toIso(consent.signedAt),
+      revoked_at: null,
+      document_ref: consent.documentRef,
+    });
+    return Number(id);
+  }
+
+  /** Revokes every open consent of the extension; returns how many were open. */
+  async revokeAgentConsent(extension: string, at: TimeInput): Promise<number> {
+    return this.knex(this.tables.agentConsents).where({ extension }).whereNull('revoked_at').update({ revoked_at: toIso(at) });
+  }
+
+  /** The consent in force for the extension at `at` (default now), if any: signed before and not revoked by then. */
+  async getAgentConsent(extension: string, at: TimeInput = this.now()): Promise<AgentConsentRecord | undefined> {
+    const iso = toIso(at);
+    const row = await this.knex(this.tables.agentConsents)
+      .where({ extension })
+      .andWhere('signed_at', '<=', iso)
+      .andWhere((w) => w.whereNull('revoked_at').orWhere('revoked_at', '>', iso))
+      .orderBy([{ column: 'signed_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+      .first();
+    return row
+      ? {
+          id: Number(row.id),
+          extension: String(row.extension),
+          signedAt: String(row.signed_at),
+          revokedAt: nullableString(row.revoked_at),
+          documentRef: String(row.document_ref),
+        }
+      : undefined;
+  }
+
+  // ---- agent call counters ----
+
+  /**
+   * Increments the agent's call counter in the database and returns the new value (1, 2, …).
+   * UPDATE n = n + 1 then read, in one transaction: the row lock makes it atomic across daemons.
+   */
+  async nextAgentCallNumber(extension: string): Promise<number> {
+    const t = this.tables.agentCallCounters;
+    return retryOnConflict(() =>
+      this.knex.transaction(async (trx) => {
+        const now = toIso(this.now());
+        const updated = await trx(t)
+          .where({ extension })
+          .update({ n: trx.raw('?? + 1', ['n']), updated_at: now });
+        // First call of this agent: a racing first insert fails on the primary key and the whole transaction reruns.
+        if (updated === 0) await trx(t).insert({ extension, n: 1, updated_at: now });
+        const row = await trx(t).where({ extension }).first('n');
+        return Number(row.n);
+      }),
+    );
+  }
+}
+
+function definedOnly(values: Row): Row {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+}
+
+function recordingColumns(r: RecordingPatch): Row {
+  return definedOnly({
+    file_path: r.filePath,
+    format: r.format,
+    channels: r.channels,
+    segment: r.segment,
+    started_at: toIsoOrNull(r.startedAt),
+    stopped_at: toIsoOrNull(r.stoppedAt),
+    duration_ms: r.durationMs,
+    bytes: r.bytes,
+    sha256: r.sha256,
+    policy: r.policy,
+    status: r.status,
+    retention_until: toIsoOrNull(r.retentionUntil),
+  });
+}
+
+function nullableString(v: unknown): string | null {
+  return v == null ? null : String(v);
+}
+
+function nullableNumber(v: unknown): number | null {
+  return v == null ? null : Number(v);
+}
+
+function toCall(r: Row): CallRecord {
+  return {
+    callId: String(r.call_id),
+    node: nullableString(r.node),
+    legs: r.legs == null ? [] : (JSON.parse(String(r.legs)) as unknown[]),
+    caller: nullableString(r.caller),
+    destination: nullableString(r.destination),
+    agentExtension: nullableString(r.agent_extension),
+    group: nullableString(r.call_group),
+    direction: nullableString(r.direction) as CallRecord['direction'],
+    startedAt: nullableString(r.started_at),
+    answeredAt: nullableString(r.answered_at),
+    endedAt: nullableString(r.ended_at),
+    hangupCause: nullableString(r.hangup_cause),
+  };
+}
+
+function toEvidence(r: Row): EvidenceRecord {
+  return {
+    callId: String(r.call_id),
+    seq: Number(r.seq),
+    at: String(r.at),
+    kind: String(r.kind),
+    detail: JSON.parse(String(r.detail)) as unknown,
+    prevHash: String(r.prev_hash),
+    hash: String(r.hash),
+  };
+}
+
+function toRecording(r: Row): RecordingRecord {
+  return {
+    id: String(r.id),
+    callId: String(r.call_id),
+    filePath: String(r.file_path),
+    format: String(r.format) as RecordingRecord['format'],
+    channels: String(r.channels) as RecordingRecord['channels'],
+    segment: Number(r.segment),
+    startedAt: nullableString(r.started_at),
+    stoppedAt: nullableString(r.stopped_at),
+    durationMs: nullableNumber(r.duration_ms),
+    bytes: nullableNumber(r.bytes),
+    sha256: nullableString(r.sha256),
+    policy: nullableString(r.policy),
+    status: String(r.status) as RecordingRecord['status'],
+    retentionUntil: nullableString(r.retention_until),
+  };
+}
+
+function toMonitorSession(r: Row): MonitorSessionRecord {
+  return {
+    id: String(r.id),
+    supervisor: String(r.supervisor),
+    targetCallId: nullableString(r.target_call_id),
+    extension: String(r.extension),
+    startedAt: String(r.started_at),
+    endedAt: nullableString(r.ended_at),
+    modes: JSON.parse(String(r.modes)) as MonitorModeChange[],
+  };
+}

@@ -1,0 +1,147 @@
+// Row shapes the repository accepts and returns (camelCase; times in as Date/ISO string, out as ISO strings).
+
+import { TimeInput } from './time';
+
+export type CallDirection = 'inbound' | 'outbound' | 'internal';
+export type RecordingChannels = 'caller' | 'agent' | 'both';
+export type RecordingFormat = 'mp3' | 'wav';
+export type RecordingStatus = 'recording' | 'ok' | 'bad' | 'deleted';
+export type MonitorMode = 'listen' | 'talk' | 'whisper' | 'conference';
+
+/** Evidence kinds the daemon writes; other strings are accepted so new kinds need no schema change. */
+export type EvidenceKind =
+  | 'prompt_played'
+  | 'digit_pressed'
+  | 'decision'
+  | 'command_sent'
+  | 'fs_confirmed'
+  | 'recording_started'
+  | 'recording_stopped'
+  | 'transfer'
+  | (string & {});
+
+/** Any subset of fields; upsertCall merges only the fields that are present. */
+export interface CallUpsert {
+  callId: string;
+  node?: string | null;
+  legs?: unknown[] | null;
+  caller?: string | null;
+  destination?: string | null;
+  agentExtension?: string | null;
+  group?: string | null;
+  direction?: CallDirection | null;
+  startedAt?: TimeInput | null;
+  answeredAt?: TimeInput | null;
+  endedAt?: TimeInput | null;
+  hangupCause?: string | null;
+}
+
+export interface CallRecord {
+  callId: string;
+  node: string | null;
+  legs: unknown[];
+  caller: string | null;
+  destination: string | null;
+  agentExtension: string | null;
+  group: string | null;
+  direction: CallDirection | null;
+  startedAt: string | null;
+  answeredAt: string | null;
+  endedAt: string | null;
+  hangupCause: string | null;
+}
+
+export interface EvidenceRecord {
+  callId: string;
+  seq: number;
+  at: string;
+  kind: EvidenceKind;
+  detail: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export interface EvidenceVerification {
+  ok: boolean;
+  /** Number of evidence rows found for the call. */
+  rows: number;
+  /** seq at which the chain first fails (a missing seq means that row was deleted). */
+  brokenAt?: number;
+  reason?: string;
+}
+
+export interface RecordingUpsert {
+  /** Caller-chosen id (e.g. a UUID); makes replays from the outbox idempotent. */
+  id: string;
+  callId: string;
+  filePath: string;
+  format: RecordingFormat;
+  channels: RecordingChannels;
+  segment?: number;
+  startedAt?: TimeInput | null;
+  stoppedAt?: TimeInput | null;
+  durationMs?: number | null;
+  bytes?: number | null;
+  sha256?: string | null;
+  policy?: string | null;
+  status: RecordingStatus;
+  retentionUntil?: TimeInput | null;
+}
+
+export type RecordingPatch = Partial<Omit<RecordingUpsert, 'id' | 'callId'>>;
+
+export interface RecordingRecord {
+  id: string;
+  callId: string;
+  filePath: string;
+  format: RecordingFormat;
+  channels: RecordingChannels;
+  segment: number;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  durationMs: number | null;
+  bytes: number | null;
+  sha256: string | null;
+  policy: string | null;
+  status: RecordingStatus;
+  retentionUntil: string | null;
+}
+
+export interface MonitorModeChange {
+  at: string;
+  mode: MonitorMode;
+}
+
+export interface MonitorSessionStart {
+  id: string;
+  supervisor: string;
+  targetCallId?: string | null;
+  extension: string;
+  startedAt: TimeInput;
+  mode: MonitorMode;
+}
+
+export interface MonitorSessionRecord {
+  id: string;
+  supervisor: string;
+  targetCallId: string | null;
+  extension: string;
+  startedAt: string;
+  endedAt: string | null;
+  modes: MonitorModeChange[];
+}
+
+export interface AgentConsentRecord {
+  id: number;
+  extension: string;
+  signedAt: string;
+  revokedAt: string | null;
+  documentRef: string;
+}
+
+export interface ListCallsQuery {
+  /** Calls that started at or after this time. */
+  since: TimeInput;
+  until?: TimeInput;
+  limit?: number;
+}

@@ -1,0 +1,375 @@
+// The write queue in front of the repository: callers never wait on the database; writes are journaled, then applied in order.
+
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { DurableOutbox, OutboxEntry } from './durable-outbox';
+import { StoreRepository } from './store-repository';
+import { CallUpsert, MonitorMode, MonitorSessionStart, RecordingPatch, RecordingUpsert } from './store-types';
+import { applyStoreWrite, StoreWrite } from './store-write';
+import { TimeInput, toIso } from './time';
+
+export interface WriteQueueOptions {
+  repository: StoreRepository;
+  /** Directory of the durable outbox (outbox.jsonl, outbox.dead.jsonl, outbox.lock). One queue per directory. */
+  outboxDir: string;
+  retry?: {
+    /** First pause after a failure (ms, default 200); doubles per failure with jitter. */
+    initialMs?: number;
+    /** Longest pause (ms, default 30000). */
+    maxMs?: number;
+    /** Tries of one write while the database answers pings, before it goes to the dead-letter file (default 5). */
+    maxAttempts?: number;
+  };
+  /**
+   * Runs before the first write is applied, retried like a write while it fails (e.g. migrations
+   * when the daemon starts with the database down: writes must not reach tables that do not exist yet).
+   */
+  prepare?: () => Promise<void>;
+  /** Rewrite the outbox once this many applied lines sit at its head while it never empties (default 1000). */
+  compactAfter?: number;
+  now?: () => Date;
+}
+
+export interface WriteQueueStatus {
+  /** false from the first failed write while the database is unreachable until a write succeeds again. */
+  healthy: boolean;
+  /** Writes accepted and not yet applied (includes writes recovered from the outbox). */
+  pending: number;
+  /** Message of the most recent database or outbox error, kept after recovery for diagnosis. */
+  lastError: string | null;
+  /** Writes given up on and moved to outbox.dead.jsonl since start. */
+  deadLettered: number;
+}
+
+export interface WriteQueueEvents {
+  /** `prepare` succeeded (emitted at once after start when there is none). */
+  ready: [];
+  /** The database stopped answering; writes keep accumulating in the outbox. */
+  down: [error: Error];
+  /** The database answers again and writes are flowing. */
+  up: [];
+  /** Every accepted write has been applied (or dead-lettered) and the outbox file is empty. */
+  drained: [];
+  /** A write the reachable database kept refusing was moved to the dead-letter file. */
+  dead: [entry: OutboxEntry, error: Error];
+  /** Journaling to local disk failed; affected writes are held in memory only. */
+  'outbox-error': [error: Error];
+}
+
+interface Pending {
+  entry: OutboxEntry;
+  /** The journal attempt finished (successfully or not); only then may the write be applied. */
+  journaled: boolean;
+  /** The entry is a line of the outbox file and must be acknowledged there once applied. */
+  inFile: boolean;
+  attempts: number;
+}
+
+export class WriteQueue extends EventEmitter<WriteQueueEvents> {
+  private readonly repository: StoreRepository;
+  private readonly now: () => Date;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly maxAttempts: number;
+  private readonly compactAfter: number;
+
+  private outbox: DurableOutbox | undefined;
+  private readonly pending: Pending[] = [];
+  private unjournaled: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private cancelDelay: (() => void) | undefined;
+  private drainWaiters: Array<() => void> = [];
+  private flushWaiters: Array<() => void> = [];
+  private closed = false;
+  private healthy = true;
+  private failuresWhileDown = 0;
+  private lastError: string | null = null;
+  private deadLettered = 0;
+  private busy = false;
+  private prepared: boolean;
+
+  constructor(private readonly options: WriteQueueOptions) {
+    super();
+    this.repository = options.repository;
+    this.now = options.now ?? (() => new Date());
+    this.initialMs = options.retry?.initialMs ?? 200;
+    this.maxMs = options.retry?.maxMs ?? 30_000;
+    this.maxAttempts = options.retry?.maxAttempts ?? 5;
+    this.compactAfter = options.compactAfter ?? 1000;
+    this.prepared = options.prepare === undefined;
+  }
+
+  /** Opens the outbox, takes over what a previous run left in it (applied first), and starts draining. */
+  async start(): Promise<{ recovered: number; discarded: number }> {
+    if (this.outbox || this.closed) throw new Error('write queue already started or closed');
+    const { outbox, recovered, discarded } = await DurableOutbox.open(this.options.outboxDir);
+    this.outbox = outbox;
+    this.pending.unshift(...recovered.map((entry) => ({ entry, journaled: true, inFile: true, attempts: 0 })));
+    this.scheduleFlush();
+    this.loop = this.run();
+    return { recovered: recovered.length, discarded };
+  }
+
+  /**
+   * Accepts a write and returns its id at once; never waits on disk or database. The write is
+   * copied through JSON here, so later changes to the caller's objects do not leak in.
+   */
+  enqueue(write: StoreWrite): string {
+    if (this.closed) throw new Error('write queue is closed');
+    const entry: OutboxEntry = {
+      id: randomUUID(),
+      enqueuedAt: toIso(this.now()),
+      write: JSON.parse(JSON.stringify(write)) as StoreWrite,
+    };
+    const item: Pending = { entry, journaled: false, inFile: false, attempts: 0 };
+    this.pending.push(item);
+    this.unjournaled.push(item);
+    this.scheduleFlush();
+    return entry.id;
+  }
+
+  upsertCall(call: CallUpsert): string {
+    return this.enqueue({ op: 'upsertCall', call });
+  }
+
+  /** The event time is taken now (or from `at`), not when the database finally receives the row. */
+  appendEvidence(callId: string, kind: string, detail: unknown, at: TimeInput = this.now()): string {
+    return this.enqueue({ op: 'appendEvidence', callId, kind, detail, at: toIso(at) });
+  }
+
+  upsertRecording(recording: RecordingUpsert): string {
+    return this.enqueue({ op: 'upsertRecording', recording });
+  }
+
+  updateRecording(id: string, patch: RecordingPatch): string {
+    return this.enqueue({ op: 'updateRecording', id, patch });
+  }
+
+  startMonitorSession(session: MonitorSessionStart): string {
+    return this.enqueue({ op: 'startMonitorSession', session });
+  }
+
+  appendMonitorMode(id: string, mode: MonitorMode, at: TimeInput = this.now()): string {
+    return this.enqueue({ op: 'appendMonitorMode', id, mode, at: toIso(at) });
+  }
+
+  endMonitorSession(id: string, at: TimeInput = this.now()): string {
+    return this.enqueue({ op: 'endMonitorSession', id, at: toIso(at) });
+  }
+
+  status(): WriteQueueStatus {
+    return { healthy: this.healthy, pending: this.pending.length, lastError: this.lastError, deadLettered: this.deadLettered };
+  }
+
+  /** Resolves once `prepare` (migrations) has succeeded; reads through the repository are safe from then on. */
+  ready(): Promise<void> {
+    if (this.prepared) return Promise.resolve();
+    return new Promise((resolve) => this.once('ready', resolve));
+  }
+
+  /** Resolves once every write accepted so far is fsync'ed in the outbox (or failed to be). */
+  flushed(): Promise<void> {
+    if (this.unjournaled.length === 0 && !this.flushing) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push(resolve));
+  }
+
+  /** Resolves when nothing is pending and the outbox file has been emptied. Requires start(). */
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.wake();
+    });
+  }
+
+  /**
+   * Stops draining after the write in flight (optionally after waiting up to `drainTimeoutMs` for
+   * the queue to drain), makes sure everything accepted is journaled, and releases the outbox;
+   * unapplied writes stay in the file for the next start.
+   */
+  async close(options: { drainTimeoutMs?: number } = {}): Promise<void> {
+    if (this.closed) return;
+    if (options.drainTimeoutMs && this.loop) {
+      // Give a healthy database the chance to take everything before shutdown; the outbox keeps the rest.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.drained(), new Promise<void>((r) => (timer = setTimeout(r, options.drainTimeoutMs)))]);
+      clearTimeout(timer);
+    }
+    this.closed = true;
+    this.wake();
+    this.cancelDelay?.();
+    await this.loop;
+    while (this.flushing) await this.flushing;
+    await this.outbox?.close();
+    for (const resolve of this.flushWaiters.splice(0)) resolve();
+  }
+
+  private scheduleFlush(): void {
+    if (!this.outbox || this.flushing || this.unjournaled.length === 0) return;
+    const outbox = this.outbox;
+    this.flushing = (async () => {
+      // Let writes enqueued in the same tick join this batch: one fsync for all of them.
+      await Promise.resolve();
+      while (this.unjournaled.length > 0) {
+        const batch = this.unjournaled;
+        this.unjournaled = [];
+        try {
+          await outbox.append(batch.map((p) => p.entry));
+          for (const p of batch) p.inFile = true;
+        } catch (err) {
+          // Disk trouble must not stop calls' writes: they still go to the database, just without the safety net.
+          this.noteError(err);
+          this.emit('outbox-error', toError(err));
+        }
+        for (const p of batch) p.journaled = true;
+      }
+    })().finally(() => {
+      this.flushing = undefined;
+      for (const resolve of this.flushWaiters.splice(0)) resolve();
+      this.wake();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      if (!this.prepared) {
+        try {
+          await this.options.prepare?.();
+          this.prepared = true;
+          this.markUp();
+          this.emit('ready');
+        } catch (err) {
+          this.noteError(err);
+          this.markDown(toError(err));
+          await this.delay(this.backoff(this.failuresWhileDown++));
+        }
+        continue;
+      }
+      const head = this.pending[0];
+      if (!head) {
+        await this.settleIdle();
+        if (this.pending.length === 0 && !this.closed) await new Promise<void>((r) => (this.wakeUp = r));
+        continue;
+      }
+      this.busy = true;
+      if (!head.journaled) {
+        this.scheduleFlush();
+        await this.flushing;
+        continue;
+      }
+      try {
+        await applyStoreWrite(this.repository, head.entry.write, head.entry.id);
+      } catch (err) {
+        await this.handleFailure(head, toError(err));
+        continue;
+      }
+      this.remove(head);
+      this.markUp();
+    }
+  }
+
+  private async settleIdle(): Promise<void> {
+    try {
+      await this.outbox?.settle(this.compactAfter);
+    } catch (err) {
+      this.noteError(err);
+      this.emit('outbox-error', toError(err));
+    }
+    if (this.pending.length > 0) return;
+    if (this.busy) {
+      this.busy = false;
+      this.emit('drained');
+    }
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  private async handleFailure(head: Pending, error: Error): Promise<void> {
+    this.noteError(error);
+    let reachable = true;
+    try {
+      await this.repository.ping();
+    } catch {
+      reachable = false;
+    }
+    if (!reachable) {
+      // The database is away: keep the write, wait, retry; nothing is counted against the write itself.
+      this.markDown(error);
+      await this.delay(this.backoff(this.failuresWhileDown++));
+      return;
+    }
+    head.attempts++;
+    if (head.attempts < this.maxAttempts) {
+      await this.delay(this.backoff(head.attempts - 1));
+      return;
+    }
+    // The database answers but refuses this write every time: park it so the writes behind it are not held forever.
+    try {
+      await this.outbox?.deadLetter(head.entry, error);
+    } catch (err) {
+      this.noteError(err);
+      this.emit('outbox-error', toError(err));
+      await this.delay(this.backoff(head.attempts));
+      return;
+    }
+    this.deadLettered++;
+    this.remove(head);
+    this.emit('dead', head.entry, error);
+  }
+
+  private markUp(): void {
+    if (this.healthy) return;
+    this.healthy = true;
+    this.failuresWhileDown = 0;
+    this.emit('up');
+  }
+
+  private markDown(error: Error): void {
+    if (!this.healthy) return;
+    this.healthy = false;
+    this.emit('down', error);
+  }
+
+  private remove(item: Pending): void {
+    this.pending.shift();
+    if (!item.inFile || !this.outbox) return;
+    this.outbox.acknowledge();
+    // A queue that never empties would otherwise grow the file forever; settle() rewrites it without the applied head.
+    if (this.outbox.acknowledged >= this.compactAfter) {
+      this.outbox.settle(this.compactAfter).catch((err: unknown) => this.noteError(err));
+    }
+  }
+
+  private backoff(failures: number): number {
+    const ceiling = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(failures, 30));
+    return ceiling / 2 + (Math.random() * ceiling) / 2;
+  }
+
+  private delay(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.cancelDelay = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      this.cancelDelay = done;
+    });
+  }
+
+  private wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  private noteError(err: unknown): void {
+    this.lastError = toError(err).message;
+  }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
