@@ -1,0 +1,139 @@
+// The daemon's live call table: wires dedup → channel streams → CallTable and answers lookups.
+
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { CallTable, type CallUpdate } from './call-table';
+import type { CallState } from './call-state';
+import type { ChannelRow } from './channel-row';
+import { channelMessages, DEFAULT_TOMBSTONE_CAPACITY, type ChannelMessage, type ChannelStreamOptions } from './channel-streams';
+import { dedupEvents, newDedupStats, type DedupOptions, type DedupStats } from './dedup-events';
+import type { NodeEvent } from './node-event';
+import { newStreamGauges, type StreamGauges } from './stream-gauges';
+import { Tombstones } from './tombstones';
+
+export interface CallRegistryOptions {
+  readonly dedup?: Omit<DedupOptions, 'stats'>;
+  readonly channels?: Omit<ChannelStreamOptions, 'expire$' | 'gauges' | 'tombstones'>;
+  /**
+   * Called when folding one message throws (a bug, never FreeSWITCH's fault): the message
+   * is skipped and the shared stream goes on, so one bad call cannot stop all the others.
+   */
+  readonly onError?: (error: unknown, message?: ChannelMessage) => void;
+}
+
+export class CallRegistry {
+  /** Every state change, hot; never errors, completes on dispose(). */
+  readonly calls$: Observable<CallUpdate>;
+  readonly gauges: StreamGauges = newStreamGauges();
+  readonly dedupStats: DedupStats = newDedupStats();
+
+  private readonly table = new CallTable();
+  private readonly updates = new Subject<CallUpdate>();
+  private readonly expire = new Subject<string>();
+  private readonly tombstones: Tombstones;
+
+  constructor(private readonly options: CallRegistryOptions = {}) {
+    this.calls$ = this.updates.asObservable();
+    this.tombstones = new Tombstones(options.channels?.tombstoneCapacity ?? DEFAULT_TOMBSTONE_CAPACITY);
+  }
+
+  /**
+   * Feeds the merged events of all ESL connections in. Attach one merged stream (several
+   * attachments would each dedup on their own and see each other's duplicates).
+   */
+  attach(events$: Observable<NodeEvent>): Subscription {
+    return events$
+      .pipe(
+        dedupEvents({ ...this.options.dedup, stats: this.dedupStats }),
+        channelMessages({
+          ...this.options.channels,
+          expire$: this.expire,
+          gauges: this.gauges,
+          tombstones: this.tombstones,
+        }),
+      )
+      .subscribe({
+        next: (message) => {
+          let updates: CallUpdate[];
+          try {
+            updates = this.table.apply(message);
+          } catch (error) {
+            this.options.onError?.(error, message);
+            return;
+          }
+          for (const update of updates) this.updates.next(update);
+        },
+        // The ESL layer owns its failures and should never error this stream; if it does,
+        // report it but keep calls$ alive for a re-attach.
+        error: (error: unknown) => this.options.onError?.(error),
+      });
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  get(callId: string): CallState | undefined {
+    return this.table.get(callId);
+  }
+
+  byLeg(uuid: string): CallState | undefined {
+    return this.table.byLeg(uuid);
+  }
+
+  list(): CallState[] {
+    return this.table.list();
+  }
+
+  /** The call in which extension's agent leg is up now (coaching: `*98*<ext>`). */
+  activeCallOfAgent(extension: string): CallState | undefined {
+    return this.table.activeCallOfAgent(extension);
+  }
+
+  callsOfAgent(extension: string): CallState[] {
+    return this.table.callsOfAgent(extension);
+  }
+
+  /** Uuids the table still routes; 0 when no call is live (leak checks). */
+  get routeCount(): number {
+    return this.table.routeCount;
+  }
+
+  /** Take before sending `show channels as json`; pass to resync with its rows. */
+  mark(): number {
+    return this.table.mark();
+  }
+
+  /**
+   * Rebuilds the table for one node from `show channels as json` (after a reconnect, and
+   * periodically: it is also the backstop for a channel whose end we never saw). Rows seed
+   * or refresh their legs; open legs of that node missing from the rows and seen before
+   * `mark` are closed as 'expired'. Legs first seen after the mark are kept: they may have
+   * been created after FreeSWITCH produced the snapshot.
+   */
+  resync(node: string, rows: readonly ChannelRow[], mark: number): void {
+    const present = new Set(rows.map((r) => r.uuid));
+    for (const row of rows) {
+      // A channel that ended while the snapshot was on its way must not come back.
+      if (this.tombstones.has(row.uuid)) continue;
+      this.emit(this.table.seed(node, row));
+    }
+    for (const uuid of this.table.openLegsOf(node)) {
+      if (present.has(uuid) || !this.table.seenBefore(uuid, mark)) continue;
+      // Close its channel group first (that also emits its 'closed' message); then close
+      // legs that never had a group (seeded, no events since).
+      this.expire.next(uuid);
+      this.emit(this.table.close(uuid, 'expired'));
+      this.tombstones.add(uuid);
+    }
+  }
+
+  /** Completes calls$; attached subscriptions are the caller's to unsubscribe. */
+  dispose(): void {
+    this.updates.complete();
+    this.expire.complete();
+  }
+
+  private emit(updates: readonly CallUpdate[]): void {
+    for (const update of updates) this.updates.next(update);
+  }
+}

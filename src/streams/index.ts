@@ -1,0 +1,14 @@
+// Public surface of the per-call stream layer.
+
+export * from './node-event';
+export * from './freeswitch-fields';
+export * from './channel-row';
+export * from './dedup-events';
+export * from './tombstones';
+export * from './stream-gauges';
+export * from './channel-streams';
+export * from './call-state';
+export * from './reduce-call';
+export * from './seed-call';
+export * from './call-table';
+export * from './call-registry';

@@ -1,0 +1,18 @@
+// Live counters of the stream layer (open channel groups, inner subscriptions) for metrics and leak tests.
+
+export interface StreamGauges {
+  /** Channel groups currently held by groupBy (one per live channel). */
+  openGroups: number;
+  /** Subscriptions inside the channel layer: each group's lifetime watcher and its consumer. */
+  activeSubscriptions: number;
+  /** Groups closed so far, by reason. */
+  closedByDestroy: number;
+  closedByGrace: number;
+  closedByExpiry: number;
+  /** Events dropped because their channel had already ended. */
+  lateEvents: number;
+}
+
+export function newStreamGauges(): StreamGauges {
+  return { openGroups: 0, activeSubscriptions: 0, closedByDestroy: 0, closedByGrace: 0, closedByExpiry: 0, lateEvents: 0 };
+}
