@@ -1,0 +1,133 @@
+// Config validation: defaults that record nothing, and every mistake reported with its key.
+
+import { expect } from 'chai';
+import { policyForExtension, DISABLED_GROUP } from '../../src/policies/recording-config';
+import { assertRecordingConfig, RecordingConfigError, validateRecordingConfig } from '../../src/policies/validate-recording-config';
+import { PROMPTS } from './policy-fixtures';
+
+function errorsOf(raw: unknown): readonly string[] {
+  const r = validateRecordingConfig(raw);
+  return r.ok ? [] : r.errors;
+}
+
+describe('validateRecordingConfig', () => {
+  it('defaults: nothing is acknowledged, no group, every extension disabled', () => {
+    const r = validateRecordingConfig({});
+    expect(r).to.deep.equal({
+      ok: true,
+      config: { legalNoticeAcknowledged: false, directory: '/var/lib/freeswitch/recordings', format: 'mp3', groups: {}, extensions: {} },
+    });
+    expect(validateRecordingConfig(undefined).ok).to.equal(true);
+    if (r.ok) expect(policyForExtension(r.config, '1001')).to.deep.equal({ group: DISABLED_GROUP });
+  });
+
+  it('fills group defaults and resolves an extension to its group', () => {
+    const config = assertRecordingConfig({
+      legalNoticeAcknowledged: true,
+      groups: { hotline: { mode: 'opt-in', prompts: PROMPTS } },
+      extensions: { '1001': { group: 'hotline' }, '1002': { group: 'hotline', mode: 'disabled' } },
+    });
+    expect(config.groups['hotline']).to.deep.equal({
+      mode: 'opt-in',
+      channels: 'both',
+      announcements: true,
+      reannounceOnTransfer: true,
+      agentWithoutConsent: 'none',
+      perCallMayLoosenTo: [],
+      consentTimeoutMs: 10000,
+      consentTries: 2,
+      prompts: PROMPTS,
+    });
+    expect(policyForExtension(config, '1001')).to.deep.equal({ groupName: 'hotline', group: config.groups['hotline'] });
+    expect(policyForExtension(config, '1002').extensionMode).to.equal('disabled');
+    expect(policyForExtension(config, '9999').group.mode).to.equal('disabled');
+    expect(policyForExtension(config, 'constructor').group.mode).to.equal('disabled');
+  });
+
+  it('every-nth N must be ≥ 1', () => {
+    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', everyNth: 0, prompts: PROMPTS } } })).to.deep.equal([
+      'recording.groups.hotline.everyNth: must be ≥ 1',
+    ]);
+    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', everyNth: 2.5, prompts: PROMPTS } } })).to.deep.equal([
+      'recording.groups.hotline.everyNth: must be an integer',
+    ]);
+    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', prompts: PROMPTS } } })).to.deep.equal([
+      'recording.groups.hotline.everyNth: is required for mode every-nth',
+    ]);
+  });
+
+  it('reports every mistake at once, each naming its key', () => {
+    const errors = errorsOf({
+      legalNoticeAcknowledged: 'yes',
+      directory: 'recordings',
+      format: 'ogg',
+      colour: 'blue',
+      groups: {
+        hotline: {
+          mode: 'opt-in',
+          channel: 'both',
+          channels: 'stereo',
+          agentWithoutConsent: 'maybe',
+          consentTries: 0,
+          consentTimeoutMs: 50,
+          perCallMayLoosenTo: ['permanent', 'always'],
+          prompts: { noticeWithObjection: '/p/n.wav', consentMenu: 'has space.wav', music: '/p/m.wav' },
+        },
+        sales: { mode: 'manual', prompts: PROMPTS },
+        'bad name': { mode: 'loud' },
+      },
+      extensions: { '1001': { group: 'support' }, '1002': { mode: 'permanent' }, '1003': 'hotline', '1004': { group: 'sales', mode: 'x' } },
+    });
+    expect(errors).to.deep.equal([
+      'recording.colour: unknown key',
+      'recording.legalNoticeAcknowledged: must be true or false',
+      'recording.directory: must be an absolute path of the characters A-Z a-z 0-9 . _ - / without ".."',
+      'recording.format: must be one of wav, mp3',
+      'recording.groups.hotline.channel: unknown key',
+      'recording.groups.hotline.channels: must be one of caller, agent, both',
+      'recording.groups.hotline.agentWithoutConsent: must be one of caller-only, none',
+      'recording.groups.hotline.perCallMayLoosenTo[1]: must be one of disabled, opt-in, every-nth, manual, permanent-opt-out, permanent',
+      'recording.groups.hotline.consentTimeoutMs: must be an integer ≥ 1000',
+      'recording.groups.hotline.consentTries: must be an integer from 1 to 5',
+      'recording.groups.hotline.prompts.music: unknown key',
+      'recording.groups.hotline.prompts.consentMenu: must be a file name without spaces or control characters',
+      'recording.groups.hotline.prompts.invalidEntry: is required for mode opt-in',
+      'recording.groups.hotline.prompts.notice: is required for mode permanent',
+      'recording.groups.hotline.prompts.recordingStarted: is required because announcements is true',
+      'recording.groups.hotline.prompts.noRecording: is required because announcements is true',
+      'recording.groups.hotline.prompts.reannouncement: is required because reannounceOnTransfer is true',
+      'recording.groups.sales.manualKey: is required for mode manual',
+      'recording.groups.bad name: group names may use only A-Z a-z 0-9 _ -',
+      'recording.groups.bad name.mode: must be one of disabled, opt-in, every-nth, manual, permanent-opt-out, permanent',
+      'recording.extensions.1001.group: unknown group "support"',
+      'recording.extensions.1002.group: is required',
+      'recording.extensions.1003: must be an object with a group',
+      'recording.extensions.1004.mode: must be one of disabled, opt-in, every-nth, manual, permanent-opt-out, permanent',
+    ]);
+  });
+
+  it('asks for the prompts of modes reachable through extensions and per-call loosening', () => {
+    const errors = errorsOf({
+      groups: { g: { mode: 'disabled', announcements: false, reannounceOnTransfer: false, perCallMayLoosenTo: ['permanent'] } },
+      extensions: { '1001': { group: 'g', mode: 'opt-in' } },
+    });
+    expect(errors).to.deep.equal([
+      'recording.groups.g.prompts.consentMenu: is required for mode opt-in',
+      'recording.groups.g.prompts.invalidEntry: is required for mode opt-in',
+      'recording.groups.g.prompts.notice: is required for mode permanent',
+    ]);
+  });
+
+  it('a disabled group needs no prompts', () => {
+    expect(errorsOf({ groups: { off: { mode: 'disabled' } } })).to.deep.equal([]);
+  });
+
+  it('assertRecordingConfig throws one error listing every mistake', () => {
+    expect(() => assertRecordingConfig({ groups: { hotline: { mode: 'every-nth', everyNth: 0, prompts: PROMPTS } }, x: 1 }))
+      .to.throw(RecordingConfigError)
+      .with.property(
+        'message',
+        'invalid recording configuration:\n  recording.x: unknown key\n  recording.groups.hotline.everyNth: must be ≥ 1',
+      );
+  });
+});
