@@ -148,7 +148,10 @@ export class EslConnection {
   // ---------------------------------------------------------------------------------
 
   private send(command: cmd.EslCommand, queue: Pending[], timeoutMs: number): Promise<EslFrame> {
-    if (!this.isOpen) return Promise.reject(this.closedError ?? new EslDisconnectedError('ESL connection is closed'));
+    if (!this.isOpen) {
+      const why = this.closedError ? `: ${this.closedError.message}` : '';
+      return Promise.reject(new EslDisconnectedError(`"${command.label}" not sent, the ESL connection is closed${why}`));
+    }
     return new Promise<EslFrame>((resolve, reject) => {
       const entry: Pending = { label: command.label, settled: false, resolve, reject };
       entry.timer = setTimeout(() => {
