@@ -68,8 +68,12 @@ export class Channel {
   callUuid: string;
   hasMedia = false;
   profile: CallerProfile;
-  /** Other-Leg block: the partner's profile and whether we are originator or originatee. */
-  other: { type: 'originator' | 'originatee'; channel: Channel } | undefined;
+  /**
+   * Other-Leg block: the partner's profile and whether we are originator or originatee. An
+   * originated leg keeps a copy of its originator's profile as it was at originate time (no
+   * Callee-ID, watch-plain DTMF on the agent leg); the originator sees the live partner.
+   */
+  other: { type: 'originator' | 'originatee'; profile: CallerProfile } | undefined;
   bridgedTo: Channel | undefined;
   readonly variables = new Map<string, string>();
   hangupCause: string | undefined;
@@ -180,7 +184,7 @@ export class Channel {
   profileBlock(): Pairs {
     const h = Channel.profileHeaders(this.profile, 'Caller');
     if (this.other !== undefined) {
-      h.push(['Other-Type', this.other.type], ...Channel.profileHeaders(this.other.channel.profile, 'Other-Leg'));
+      h.push(['Other-Type', this.other.type], ...Channel.profileHeaders(this.other.profile, 'Other-Leg'));
     }
     return h;
   }

@@ -59,6 +59,18 @@ export class VirtualClock {
     if (end > this.nowUs) this.nowUs = end;
   }
 
+  /** When the earliest pending timer is due (µs), if any. */
+  nextDue(): number | undefined {
+    let at: number | undefined;
+    for (const t of this.timers) if (!t.cancelled && (at === undefined || t.at < at)) at = t.at;
+    return at;
+  }
+
+  /** Moves the clock to `us` (never backwards) without running timers. */
+  setNow(us: number): void {
+    if (us > this.nowUs) this.nowUs = us;
+  }
+
   pending(): number {
     return this.timers.filter((t) => !t.cancelled).length;
   }

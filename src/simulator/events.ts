@@ -43,11 +43,11 @@ const ORIGIN: Record<string, readonly [string, string, number]> = {
 };
 
 /**
- * How much channel data an event carries. CHANNEL_STATE: basic data only. DTMF and
- * CHANNEL_OUTGOING: basic + profile, no variables. Everything else: all of it.
+ * How much channel data an event carries (sizes in watch-plain.log): CHANNEL_STATE, DTMF and
+ * CHANNEL_OUTGOING carry basic data + caller profile but no variables; a CHANNEL_STATE for
+ * CS_NEW has no profile yet. Everything else carries all of it.
  */
-const BASIC_ONLY = new Set(['CHANNEL_STATE']);
-const NO_VARIABLES = new Set(['DTMF', 'CHANNEL_OUTGOING']);
+const NO_VARIABLES = new Set(['CHANNEL_STATE', 'DTMF', 'CHANNEL_OUTGOING']);
 
 export interface HostIdentity {
   readonly coreUuid: string;
@@ -92,7 +92,8 @@ export class EventFactory {
 
   /** A channel event: envelope, `pre` headers, channel data, `post` headers (event-specific). */
   channel(name: string, ch: Channel, pre: Pairs = [], post: Pairs = []): SimEvent {
-    const headers = [...this.envelope(name), ...pre, ...channelData(ch, !BASIC_ONLY.has(name), !BASIC_ONLY.has(name) && !NO_VARIABLES.has(name)), ...post];
+    const profile = !(name === 'CHANNEL_STATE' && ch.state === 'CS_NEW');
+    const headers = [...this.envelope(name), ...pre, ...channelData(ch, profile, !NO_VARIABLES.has(name)), ...post];
     return { name, headers, uuid: ch.uuid };
   }
 }

@@ -106,12 +106,21 @@ export function plainEvent(headers: HeaderList, body?: string): Buffer {
  */
 export function jsonEventBody(headers: HeaderList, body?: string): Buffer {
   const parts: string[] = [];
-  for (const [name, value] of headers) parts.push(`${JSON.stringify(name)}:${JSON.stringify(value)}`);
+  for (const [name, value] of headers) parts.push(`${JSON.stringify(name)}:${jsonValue(value)}`);
   if (body !== undefined) {
     parts.push(`"Content-Length":${JSON.stringify(String(Buffer.byteLength(body, 'utf8')))}`);
     parts.push(`"_body":${JSON.stringify(body)}`);
   }
   return Buffer.from(`{${parts.join(',')}}`, 'utf8');
+}
+
+/**
+ * A multi-valued header is "ARRAY::a|:b" in plain events and a JSON array in json events
+ * (variable_DP_MATCH in consent-bridge-coach/watch-json).
+ */
+function jsonValue(value: string): string {
+  if (!value.startsWith('ARRAY::')) return JSON.stringify(value);
+  return JSON.stringify(value.slice(7).split('|:'));
 }
 
 /** Outer framing of a json event; the JSON is not followed by a newline. */

@@ -1,0 +1,56 @@
+// Runtime state of one channel inside the simulated switch (what the apps wait on).
+
+import type { Channel } from './channel';
+import type { Recording } from './recording';
+
+/** An application queued by `sendmsg … execute` on an outbound socket. */
+export interface QueuedApp {
+  readonly app: string;
+  readonly arg: string;
+  readonly uuid: string | undefined;
+}
+
+/** The outbound ESL connection controlling a channel (implemented by the connection layer). */
+export interface OutboundLink {
+  /** The daemon closed (or half-closed) the socket. */
+  readonly closed: boolean;
+  /** After CHANNEL_HANGUP_COMPLETE: with linger, notice + wait for the client to close. */
+  finish(): Promise<void>;
+}
+
+export type EavesdropMode = 'listen' | 'talk-target' | 'talk-partner' | 'three-way';
+
+export class Session {
+  /** Digits received and not yet consumed by an application. */
+  readonly dtmf: string[] = [];
+  readonly appQueue: QueuedApp[] = [];
+  readonly recordings: Recording[] = [];
+  link: OutboundLink | undefined;
+  /** The other leg while bridged. */
+  bridge: Session | undefined;
+  /** Set by uuid_transfer: the dialplan restarts at this extension. */
+  transfer: { dest: string; dialplan: string; context: string } | undefined;
+  /** For an originated leg: the scripted far end answered / rejected. */
+  farEnd: 'ringing' | 'answered' | 'rejected' = 'ringing';
+  /** Which app is running, for waits like "expect prompt". */
+  runningApp: string | undefined;
+  collecting = false;
+  /** play_and_get_digits has played its prompt and now waits for a key. */
+  awaitingDigits = false;
+  eavesdropTarget: Session | undefined;
+  eavesdropMode: EavesdropMode = 'listen';
+  /** Set when the partner leg's teardown must run inside ours (trace order). */
+  readonly partnersToFinish: Session[] = [];
+  teardown: Promise<void> | undefined;
+  /** Work to run right after the current application's CHANNEL_EXECUTE_COMPLETE. */
+  readonly afterApp: Array<() => Promise<void>> = [];
+  /** Label of the scripted call this leg belongs to (timelines). */
+  label: string | undefined;
+  role: 'caller' | 'agent' | 'supervisor' | 'leg' = 'caller';
+
+  constructor(readonly ch: Channel) {}
+
+  get uuid(): string {
+    return this.ch.uuid;
+  }
+}
