@@ -1,0 +1,235 @@
+// `make bench`: N concurrent simulated calls through socket → parse → per-call stream → CallState,
+// against modesl's bare parser on the same bytes, in the same process.
+
+import { createServer, connect, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { validateConfig } from '../src/config';
+import { Daemon } from '../src/daemon';
+import { DAEMON_EVENTS } from '../src/esl/event-names';
+import { frameToEvent } from '../src/esl/event';
+import { FrameParser } from '../src/esl/parser';
+import { Simulator } from '../src/simulator/simulator';
+import { captureLogger } from '../test/support/capture-logger';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const ModeslParser = require('modesl/lib/esl/Parser');
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
+const CHUNK = 64 * 1024;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+
+interface Capture {
+  /** Event frames only (handshake stripped), as FreeSWITCH framed them. */
+  readonly bytes: Buffer;
+  /** Where the hangups begin: before it, every call is live. */
+  readonly liveUntil: number;
+  readonly events: number;
+}
+
+/** Records what a subscriber sees while the simulator runs CALLS concurrent calls. */
+async function capture(format: 'json' | 'plain'): Promise<Capture> {
+  const sim = new Simulator({ heartbeatSeconds: 0 });
+  const port = await sim.listen(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const socket = connect({ host: '127.0.0.1', port });
+  const parser = new FrameParser();
+  let frames = 0;
+  let wanted = 0;
+  let handshake = 0;
+  let resolveWanted: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    for (const f of parser.push(chunk)) {
+      frames++;
+      if (f.headers['Content-Type'] !== 'text/event-json' && f.headers['Content-Type'] !== 'text/event-plain') continue;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+    if (resolveWanted && frames >= wanted) resolveWanted();
+  });
+  const waitFrames = (n: number) =>
+    new Promise<void>((resolve) => {
+      wanted = n;
+      if (frames >= n) resolve();
+      else resolveWanted = resolve;
+    });
+  await waitFrames(1); // auth/request
+  socket.write('auth ClueCon\n\n');
+  await waitFrames(2);
+  socket.write(`event ${format} ${DAEMON_EVENTS.join(' ')}\n\n`);
+  await waitFrames(3);
+  handshake = size;
+  const calls = Array.from({ length: CALLS }, (_, i) => sim.placeCall({ from: String(100_000 + i), to: '5001' }));
+  await sim.advance(30_000);
+  let expected = sim.events.filter((e) => DAEMON_EVENTS.includes(e.name as never)).length;
+  await waitFrames(3 + expected);
+  const liveUntil = size - handshake;
+  for (const call of calls) sim.hangup(call);
+  await sim.advance(1000);
+  expected = sim.events.filter((e) => DAEMON_EVENTS.includes(e.name as never)).length;
+  await waitFrames(3 + expected);
+  socket.destroy();
+  await sim.stop();
+  return { bytes: Buffer.concat(chunks).subarray(handshake), liveUntil, events: expected };
+}
+
+function chunked(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += CHUNK) out.push(bytes.subarray(i, i + CHUNK));
+  return out;
+}
+
+function modeslBare(bytes: Buffer): { ms: number; events: number } {
+  const socket = new EventEmitter();
+  const parser = new ModeslParser(socket);
+  let events = 0;
+  parser.on('esl::event', () => events++);
+  const t0 = performance.now();
+  for (const chunk of chunked(bytes)) socket.emit('data', chunk);
+  return { ms: performance.now() - t0, events };
+}
+
+function oursBare(bytes: Buffer): { ms: number; events: number } {
+  const parser = new FrameParser();
+  let events = 0;
+  const t0 = performance.now();
+  for (const chunk of chunked(bytes)) for (const f of parser.push(chunk)) if (frameToEvent(f)) events++;
+  return { ms: performance.now() - t0, events };
+}
+
+/** A FreeSWITCH stand-in that accepts the daemon and then writes `bytes` as fast as the socket takes them. */
+async function replayServer(): Promise<{ port: number; send(bytes: Buffer): Promise<void>; close(): void }> {
+  let client: Socket | undefined;
+  let ready!: () => void;
+  const subscribed = new Promise<void>((resolve) => (ready = resolve));
+  const server = createServer((socket) => {
+    client = socket;
+    socket.write('Content-Type: auth/request\n\n');
+    socket.on('data', (d) => {
+      for (const cmd of d.toString().split('\n\n').filter(Boolean)) {
+        if (cmd.startsWith('api ')) {
+          socket.write('Content-Type: api/response\nContent-Length: 17\n\n{"row_count": 0}\n');
+          // The daemon's table rebuild after connecting: stream only after its reply, so no
+          // reply lands inside an event frame (bytes are sent in arbitrary 64 KiB cuts).
+          if (cmd === 'api show channels as json') ready();
+        } else socket.write('Content-Type: command/reply\nReply-Text: +OK\n\n');
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    async send(bytes) {
+      await subscribed;
+      for (const chunk of chunked(bytes)) {
+        if (!client!.write(chunk)) await new Promise((resolve) => client!.once('drain', resolve));
+      }
+    },
+    close() {
+      client?.destroy();
+      server.close();
+    },
+  };
+}
+
+async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; heapPerCall: number }> {
+  const replay = await replayServer();
+  const config = validateConfig({
+    node: 'bench',
+    esl: { host: '127.0.0.1', port: replay.port, password: 'ClueCon', format, commandTimeoutMs: 10_000, connectTimeoutMs: 5000, reconnect: { initialMs: 10, maxMs: 100 } },
+    outbound: { host: '127.0.0.1', port: 0 },
+    streams: { hangupGraceMs: 30_000 },
+    log: { level: 'error', format: 'text' },
+  });
+  const daemon = new Daemon(config, captureLogger().logger, { resyncIntervalMs: 0 });
+  await daemon.start();
+  await daemon.inbound.ready();
+  let ended = 0;
+  const sub = daemon.registry.calls$.subscribe((u) => {
+    if (u.kind === 'ended') ended++;
+  });
+  const allLive = new Promise<void>((resolve) => {
+    const s = daemon.registry.calls$.subscribe(() => {
+      if (daemon.registry.size === CALLS) {
+        s.unsubscribe();
+        resolve();
+      }
+    });
+  });
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  await replay.send(cap.bytes.subarray(0, cap.liveUntil));
+  await allLive;
+  const t1 = performance.now();
+  gc();
+  const heapPerCall = (process.memoryUsage().heapUsed - heapBefore) / CALLS;
+  const allEnded = new Promise<void>((resolve) => {
+    const s = daemon.registry.calls$.subscribe(() => {
+      if (ended === CALLS) {
+        s.unsubscribe();
+        resolve();
+      }
+    });
+  });
+  const t2 = performance.now();
+  await replay.send(cap.bytes.subarray(cap.liveUntil));
+  await allEnded;
+  const t3 = performance.now();
+  sub.unsubscribe();
+  await daemon.stop();
+  replay.close();
+  return { ms: t1 - t0 + (t3 - t2), heapPerCall };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  console.log(`callwarden bench: ${CALLS} concurrent simulated calls, ${ROUNDS} rounds, median shown, ${CHUNK / 1024} KiB chunks`);
+  for (const format of ['json', 'plain'] as const) {
+    process.stdout.write(`\n[${format}] capturing the simulator's event stream… `);
+    const cap = await capture(format);
+    console.log(`${cap.events} events, ${(cap.bytes.length / 1e6).toFixed(1)} MB`);
+    const modesl: number[] = [];
+    const bare: number[] = [];
+    const full: number[] = [];
+    const heap: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      gc();
+      const m = modeslBare(cap.bytes);
+      if (m.events !== cap.events) throw new Error(`modesl saw ${m.events} events, expected ${cap.events}`);
+      modesl.push(m.ms);
+      gc();
+      const o = oursBare(cap.bytes);
+      if (o.events !== cap.events) throw new Error(`our parser saw ${o.events} events, expected ${cap.events}`);
+      bare.push(o.ms);
+      gc();
+      const p = await pipeline(cap, format);
+      full.push(p.ms);
+      heap.push(p.heapPerCall);
+    }
+    const rate = (ms: number) => Math.round(cap.events / (ms / 1000));
+    const base = rate(median(modesl));
+    const row = (name: string, ms: number) =>
+      console.log(`  ${name.padEnd(52)} ${String(rate(ms)).padStart(9)} events/s   ${(rate(ms) / base).toFixed(2)}× modesl`);
+    row('modesl Parser, bare (baseline)', median(modesl));
+    row('callwarden FrameParser + event decoding, bare', median(bare));
+    row('callwarden full pipeline (TCP → parse → streams → state)', median(full));
+    console.log(`  heap per live call (${CALLS} live, after GC): ${(median(heap) / 1024).toFixed(1)} KiB`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
