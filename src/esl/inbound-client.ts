@@ -120,6 +120,7 @@ export class InboundClient {
 
     const events = conn.events$.subscribe((event) => this.eventsSubject.next(event));
     conn.notices$.subscribe((notice) => {
+      if (this.stopped) return; // the goodbye to our own `exit`
       const text = notice.body.split('\n')[0] || 'disconnect notice';
       this.log.warn(`FreeSWITCH at ${this.target} is closing the connection: ${text}`);
     });
