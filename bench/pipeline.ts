@@ -4,7 +4,10 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { validateConfig } from '../src/config';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultsWith } from '../src/config';
 import { Daemon } from '../src/daemon';
 import { DAEMON_EVENTS } from '../src/esl/event-names';
 import { frameToEvent } from '../src/esl/event';
@@ -14,7 +17,7 @@ import { captureLogger } from '../test/support/capture-logger';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const ModeslParser = require('modesl/lib/esl/Parser');
 
-const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
+const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const CHUNK = 64 * 1024;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
@@ -138,12 +141,13 @@ async function replayServer(): Promise<{ port: number; send(bytes: Buffer): Prom
 
 async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; heapPerCall: number }> {
   const replay = await replayServer();
-  const config = validateConfig({
+  const config = defaultsWith({
     node: 'bench',
-    esl: { host: '127.0.0.1', port: replay.port, password: 'ClueCon', format, commandTimeoutMs: 10_000, connectTimeoutMs: 5000, reconnect: { initialMs: 10, maxMs: 100 } },
-    outbound: { host: '127.0.0.1', port: 0 },
-    streams: { hangupGraceMs: 30_000 },
-    log: { level: 'error', format: 'text' },
+    esl: { port: replay.port, format, reconnect: { initialMs: 10, maxMs: 100 } },
+    outbound: { port: 0 },
+    store: { filename: ':memory:', outboxDir: mkdtempSync(join(tmpdir(), 'callwarden-bench-')) },
+    mqtt: { url: 'off' },
+    log: { level: 'error' },
   });
   const daemon = new Daemon(config, captureLogger().logger, { resyncIntervalMs: 0 });
   await daemon.start();

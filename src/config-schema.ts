@@ -3,7 +3,7 @@
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['node', 'esl', 'outbound', 'streams', 'log'],
+  required: ['node', 'esl', 'outbound', 'streams', 'log', 'store', 'mqtt'],
   properties: {
     node: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'this daemon’s name in MQTT topics and logs' },
     esl: {
@@ -36,6 +36,36 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       required: ['hangupGraceMs'],
       properties: { hangupGraceMs: { type: 'integer', minimum: 0 } },
+    },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['client', 'url', 'filename', 'tablePrefix', 'outboxDir'],
+      properties: {
+        client: { enum: ['better-sqlite3', 'mysql2'] },
+        url: { type: 'string', description: 'mysql://user:pass@host:3306/db (mysql2 only)' },
+        filename: { type: 'string', minLength: 1 },
+        tablePrefix: { type: 'string', pattern: '^[a-z0-9_]*$' },
+        outboxDir: { type: 'string', minLength: 1 },
+      },
+    },
+    mqtt: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'username', 'password', 'clientId', 'reconnectPeriodMs', 'embedded'],
+      properties: {
+        url: { type: 'string', description: 'empty: embedded broker; "off": disabled' },
+        username: { type: 'string' },
+        password: { type: 'string' },
+        clientId: { type: 'string' },
+        reconnectPeriodMs: { type: 'integer', minimum: 100 },
+        embedded: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['enabled', 'host', 'port'],
+          properties: { enabled: { type: 'boolean' }, host: { type: 'string', minLength: 1 }, port: { type: 'integer', minimum: 0, maximum: 65535 } },
+        },
+      },
     },
     log: {
       type: 'object',

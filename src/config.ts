@@ -17,6 +17,21 @@ export interface CallwardenConfig {
   };
   readonly outbound: { readonly host: string; readonly port: number };
   readonly streams: { readonly hangupGraceMs: number };
+  readonly store: {
+    readonly client: 'better-sqlite3' | 'mysql2';
+    readonly url: string;
+    readonly filename: string;
+    readonly tablePrefix: string;
+    readonly outboxDir: string;
+  };
+  readonly mqtt: {
+    readonly url: string;
+    readonly username: string;
+    readonly password: string;
+    readonly clientId: string;
+    readonly reconnectPeriodMs: number;
+    readonly embedded: { readonly enabled: boolean; readonly host: string; readonly port: number };
+  };
   readonly log: { readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly format: 'text' | 'json' };
 }
 
@@ -38,7 +53,11 @@ export function validateConfig(raw: unknown): CallwardenConfig {
     });
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  return deepFreeze(raw as unknown as CallwardenConfig);
+  const config = raw as unknown as CallwardenConfig;
+  if (config.store.client === 'mysql2' && !config.store.url) {
+    throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
+  }
+  return deepFreeze(config);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -61,4 +80,26 @@ export function loadConfig(): CallwardenConfig {
   const config = require('config') as { util: { toObject(o?: unknown): unknown } };
   loaded = validateConfig(config.util.toObject());
   return loaded;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function merge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (base && over && typeof base === 'object' && typeof over === 'object' && !Array.isArray(over)) {
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = merge(out[k], v);
+    return out;
+  }
+  return over;
+}
+
+/**
+ * config/default.json with `overrides` merged in, validated — for the demo, the bench and
+ * tests, which run the daemon in-process against a simulator on a port of their own.
+ */
+export function defaultsWith(overrides: DeepPartial<CallwardenConfig>): CallwardenConfig {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const defaults = JSON.parse(require('node:fs').readFileSync(join(__dirname, '..', '..', 'config', 'default.json'), 'utf8'));
+  return validateConfig(merge(defaults, overrides));
 }

@@ -7,7 +7,12 @@ import type { EslConnection } from './esl/connection';
 import { InboundClient } from './esl/inbound-client';
 import { OutboundServer, type OutboundSession } from './esl/outbound-server';
 import type { Logger } from './logger';
-import { CallRegistry, parseShowChannels, type NodeEvent } from './streams';
+import { startMqtt, type CallPublisher, type MqttHandle } from './mqtt';
+import type { CallAnnotations } from './publishers/call-annotations';
+import { toCallRow } from './publishers/call-row';
+import { toCallView } from './publishers/call-view';
+import { openStore, type Store } from './store';
+import { CallRegistry, parseShowChannels, type CallState, type NodeEvent } from './streams';
 
 /** What the daemon does with a call FreeSWITCH hands over; resolves when it is done with it. */
 export type SessionHandler = (session: OutboundSession, daemon: Daemon) => Promise<void>;
@@ -19,6 +24,18 @@ export type SessionHandler = (session: OutboundSession, daemon: Daemon) => Promi
 export const resumeDialplan: SessionHandler = async (session) => {
   session.close();
 };
+
+/**
+ * Routes each call socket by what was dialled: `*98*<ext>` is a supervisor asking to
+ * coach (src/coaching/), anything else a call to record by policy (src/calls/).
+ */
+export function routeSessions(handlers: { calls?: SessionHandler; coaching?: SessionHandler }): SessionHandler {
+  return (session, daemon) => {
+    const dialled = session.channelData.headers['Caller-Destination-Number'] ?? '';
+    const handler = /^\*98\*\d+$/.test(dialled) ? handlers.coaching : handlers.calls;
+    return (handler ?? resumeDialplan)(session, daemon);
+  };
+}
 
 export interface DaemonOptions {
   readonly onSession?: SessionHandler;
@@ -38,7 +55,13 @@ export class Daemon {
   private readonly onSession: SessionHandler;
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly activeSessions = new Set<Promise<void>>();
+  private readonly annotations = new Map<string, CallAnnotations>();
+  /** The last row written per live call, to write only what changed. */
+  private readonly rowSignatures = new Map<string, string>();
   outboundPort = 0;
+  /** Durable records; open after start(). */
+  store!: Store;
+  mqtt!: MqttHandle;
 
   constructor(
     readonly config: CallwardenConfig,
@@ -72,7 +95,36 @@ export class Daemon {
     });
   }
 
+  get publisher(): CallPublisher {
+    return this.mqtt.publisher;
+  }
+
   async start(): Promise<void> {
+    const { store, mqtt } = this.config;
+    this.store = await openStore({
+      db: { client: store.client, url: store.url || undefined, filename: store.filename, logger: this.log },
+      tablePrefix: store.tablePrefix || undefined,
+      outboxDir: store.outboxDir,
+    });
+    this.mqtt = await startMqtt(
+      {
+        node: this.config.node,
+        url: mqtt.url || undefined,
+        username: mqtt.username || undefined,
+        password: mqtt.password || undefined,
+        clientId: mqtt.clientId || undefined,
+        reconnectPeriodMs: mqtt.reconnectPeriodMs,
+        embedded: mqtt.embedded,
+      },
+      { logger: this.log },
+    );
+    this.watchHealth();
+    this.subscriptions.add(
+      this.registry.calls$.subscribe((update) => {
+        if (update.kind === 'updated') this.publishCall(update.call);
+        else this.forget(update.call, update.kind === 'ended');
+      }),
+    );
     this.subscriptions.add(this.registry.attach(this.events));
     this.subscriptions.add(this.inbound.events$.subscribe((event) => this.events.next({ node: this.nodeName, event })));
     this.subscriptions.add(this.inbound.connected$.subscribe((conn) => void this.resync(conn)));
@@ -95,6 +147,72 @@ export class Daemon {
     await this.inbound.stop();
     this.subscriptions.unsubscribe();
     this.registry.dispose();
+    await this.mqtt?.close();
+    await this.store?.close({ drainTimeoutMs: 5000 });
+  }
+
+  /** What the policies / coaching know about a call; republishes its view. */
+  annotate(callId: string, patch: CallAnnotations): void {
+    const before = this.annotations.get(callId) ?? {};
+    this.annotations.set(callId, {
+      ...before,
+      ...patch,
+      recording: { ...before.recording, ...patch.recording },
+      supervisors: { ...before.supervisors, ...patch.supervisors },
+    });
+    const call = this.registry.get(callId);
+    if (call && !call.ended) this.publishCall(call);
+  }
+
+  annotationsOf(callId: string): CallAnnotations {
+    return this.annotations.get(callId) ?? {};
+  }
+
+  private publishCall(call: CallState): void {
+    this.publisher.publishCall(toCallView(call, this.annotations.get(call.callId)));
+    this.writeRow(call);
+  }
+
+  private forget(call: CallState, ended: boolean): void {
+    this.publisher.clearCall(call.callId);
+    if (ended) this.writeRow(call);
+    this.annotations.delete(call.callId);
+    this.rowSignatures.delete(call.callId);
+  }
+
+  /** Writes never block a call: they go through the store's durable queue. */
+  private writeRow(call: CallState): void {
+    const row = toCallRow(call);
+    const signature = JSON.stringify(row);
+    if (this.rowSignatures.get(call.callId) === signature) return;
+    this.rowSignatures.set(call.callId, signature);
+    this.store.queue.upsertCall(row);
+  }
+
+  /** The daemon's health on MQTT (status topic) whenever ESL or the database changes. */
+  private watchHealth(): void {
+    const publish = () =>
+      this.publisher.publishStatus({
+        eslConnected: this.inbound.state === 'connected',
+        dbHealthy: this.store.queue.status().healthy,
+        outboxPending: this.store.queue.status().pending,
+      });
+    const queue = this.store.queue;
+    const dbDown = (err: Error) => this.log.warn(`database unreachable (${err.message}); writes are kept in the outbox until it is back`);
+    const dbUp = () => this.log.info(`database reachable again; outbox draining (${queue.status().pending} pending)`);
+    queue.on('down', dbDown);
+    queue.on('up', dbUp);
+    queue.on('down', publish);
+    queue.on('up', publish);
+    queue.on('drained', publish);
+    this.subscriptions.add(this.inbound.state$.subscribe(publish));
+    this.subscriptions.add(() => {
+      queue.off('down', dbDown);
+      queue.off('up', dbUp);
+      queue.off('down', publish);
+      queue.off('up', publish);
+      queue.off('drained', publish);
+    });
   }
 
   /**

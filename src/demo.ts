@@ -1,7 +1,10 @@
 // `make demo`: the simulator and the daemon together, a few scripted calls, a readable timeline.
 
 import { filter, firstValueFrom, startWith, timeout } from 'rxjs';
-import { validateConfig } from './config';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultsWith } from './config';
 import { Daemon } from './daemon';
 import { logger } from './logger';
 import { Simulator } from './simulator/simulator';
@@ -46,12 +49,13 @@ function describe(call: CallState): string {
 async function main(): Promise<void> {
   const sim = new Simulator({ heartbeatSeconds: 0 });
   const eslPort = await sim.listen(0);
-  const config = validateConfig({
+  const config = defaultsWith({
     node: 'demo',
-    esl: { host: '127.0.0.1', port: eslPort, password: 'ClueCon', format: 'json', commandTimeoutMs: 5000, connectTimeoutMs: 5000, reconnect: { initialMs: 50, maxMs: 500 } },
-    outbound: { host: '127.0.0.1', port: 0 },
-    streams: { hangupGraceMs: 30_000 },
-    log: { level: 'warn', format: 'text' },
+    esl: { port: eslPort, reconnect: { initialMs: 50, maxMs: 500 } },
+    outbound: { port: 0 },
+    store: { filename: ':memory:', outboxDir: mkdtempSync(join(tmpdir(), 'callwarden-demo-')) },
+    mqtt: { url: 'off' },
+    log: { level: 'warn' },
   });
   logger.level = process.env.CALLWARDEN_LOG_LEVEL ?? 'warn';
   const daemon = new Daemon(config, logger, { resyncIntervalMs: 0 });

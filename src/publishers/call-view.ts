@@ -1,0 +1,52 @@
+// CallState (+ annotations) → the MQTT CallView: the one place stream state meets the ops view.
+
+import type { CallMonitorMode, CallView } from '../mqtt';
+import type { CallState, MonitorMode } from '../streams';
+import type { CallAnnotations } from './call-annotations';
+
+/**
+ * eavesdrop's modes are named from the target's side; the target is the agent leg
+ * (see README, coaching): talk to the target = whisper to the agent, talk to its partner =
+ * talk to the caller, both = conference.
+ */
+const MONITOR_MODES: Readonly<Record<MonitorMode, CallMonitorMode>> = {
+  listen: 'listen',
+  'talk-target': 'whisper-agent',
+  'talk-partner': 'talk-caller',
+  'three-way': 'conference',
+};
+
+/** FreeSWITCH times are µs since the epoch; the view takes ms. */
+const ms = (micros: number | undefined): number | null => (micros === undefined ? null : Math.floor(micros / 1000));
+
+export function toCallView(call: CallState, notes: CallAnnotations = {}): CallView {
+  const caller = call.legs.find((l) => l.role === 'caller');
+  const agent = [...call.legs].reverse().find((l) => l.role === 'agent' && !l.hungup);
+  const active = call.recordings.filter((r) => r.active);
+  return {
+    callId: call.callId,
+    direction: call.direction ?? 'inbound',
+    caller: { number: call.callerNumber ?? null, name: null },
+    destination: call.destination ?? null,
+    group: call.group ?? null,
+    agentExtension: call.agentExtension ?? null,
+    answeredAt: ms(caller?.answeredAt),
+    bridgedAt: ms(agent?.bridgedAt ?? caller?.bridgedAt),
+    recording: {
+      // Observed state (RECORD_START/STOP) wins over what the controller planned.
+      state: active.length > 0 ? 'on' : notes.recording?.state === 'starting' ? 'starting' : 'off',
+      channels: notes.recording?.channels ?? null,
+      segment: notes.recording?.segment ?? call.recordings.length,
+      masked: notes.recording?.masked ?? false,
+    },
+    consent: notes.consent ?? 'not-asked',
+    monitors: call.monitors
+      .filter((m) => m.active)
+      .map((m) => ({
+        supervisor: notes.supervisors?.[m.supervisorLeg] ?? call.legs.find((l) => l.uuid === m.supervisorLeg)?.callerNumber ?? m.supervisorLeg,
+        mode: MONITOR_MODES[m.mode],
+        since: ms(m.modeChangedAt ?? m.startedAt) ?? 0,
+      })),
+    updatedAt: ms(call.updatedAt) ?? Date.now(),
+  };
+}
