@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `callwarden` command: `run` starts the daemon; further subcommands come with the store.
+// The `callwarden` command: run the daemon, migrate the database, list calls, check a call's evidence.
 
 import { loadConfig, ConfigError } from './config';
 import { configureLogger, logger } from './logger';
@@ -7,8 +7,15 @@ import { configureLogger, logger } from './logger';
 const USAGE = `usage: callwarden <command>
 
 commands:
-  run        start the daemon (config/ + CALLWARDEN_* environment variables)
-  help       this text`;
+  run                      start the daemon (config/ + CALLWARDEN_* environment variables)
+  migrate                  bring the database schema up to date
+  calls [--since 24h] [--json]
+                           calls in the database since a time (90m, 24h, 7d or ISO date)
+  evidence <call-id>       the call's consent evidence and whether its hash chain verifies
+                           (exit 0 verifies, 3 broken, 4 no evidence)
+  help                     this text`;
+
+const print = (line: string): void => console.log(line);
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'help'] = argv;
@@ -28,6 +35,18 @@ async function main(argv: string[]): Promise<number> {
       await daemon.start();
       return -1; // keep running
     }
+    case 'migrate': {
+      const { migrateCommand } = await import('./commands/migrate');
+      return migrateCommand(loadConfig(), print);
+    }
+    case 'calls': {
+      const { callsCommand } = await import('./commands/calls');
+      return callsCommand(loadConfig(), argv.slice(1), print);
+    }
+    case 'evidence': {
+      const { evidenceCommand } = await import('./commands/evidence');
+      return evidenceCommand(loadConfig(), argv.slice(1), print);
+    }
     case 'help':
     case '--help':
     case '-h':
@@ -44,7 +63,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) console.error(`callwarden: ${err.message}`);
+    if (err instanceof ConfigError || (err as Error).name === 'UsageError') console.error(`callwarden: ${(err as Error).message}`);
     else console.error(`callwarden: ${(err as Error).stack ?? err}`);
     process.exit(1);
   },

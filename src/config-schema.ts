@@ -67,6 +67,8 @@ export const CONFIG_SCHEMA = {
         },
       },
     },
+    // Checked in depth by validateRecordingConfig (src/policies): unknown keys, modes, prompts per mode.
+    recording: { type: 'object' },
     log: {
       type: 'object',
       additionalProperties: false,

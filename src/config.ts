@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
+import { validateRecordingConfig, type RecordingConfig } from './policies';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -33,6 +34,8 @@ export interface CallwardenConfig {
     readonly embedded: { readonly enabled: boolean; readonly host: string; readonly port: number };
   };
   readonly log: { readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly format: 'text' | 'json' };
+  /** Recording policies, checked by the policies' own validator (every default filled in). */
+  readonly recording: RecordingConfig;
 }
 
 export class ConfigError extends Error {
@@ -43,17 +46,22 @@ export class ConfigError extends Error {
 export function validateConfig(raw: unknown): CallwardenConfig {
   const ajv = new Ajv({ allErrors: true });
   const validate = ajv.compile(CONFIG_SCHEMA);
-  if (!validate(raw)) {
-    const problems = (validate.errors ?? []).map((e) => {
+  const schemaOk = validate(raw);
+  // The recording section has its own validator (src/policies), which knows the legal rules
+  // behind each key; its messages join the schema's so every mistake is reported at once.
+  const recording = validateRecordingConfig((raw as { recording?: unknown } | null)?.recording);
+  if (!schemaOk || !recording.ok) {
+    const problems = (schemaOk ? [] : validate.errors ?? []).map((e) => {
       const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
       const params = e.params as { missingProperty?: string; additionalProperty?: string };
       if (e.keyword === 'required') return `${path ? `${path}.` : ''}${params.missingProperty}: is missing`;
       if (e.keyword === 'additionalProperties') return `${path ? `${path}.` : ''}${params.additionalProperty}: is not a known setting`;
       return `${path || '(top level)'}: ${e.message}`;
     });
+    if (!recording.ok) problems.push(...recording.errors);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  const config = raw as unknown as CallwardenConfig;
+  const config = { ...(raw as object), recording: recording.config } as unknown as CallwardenConfig;
   if (config.store.client === 'mysql2' && !config.store.url) {
     throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
   }
@@ -84,7 +92,8 @@ export function loadConfig(): CallwardenConfig {
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-function merge(base: unknown, over: unknown): unknown {
+/** Deep merge of plain objects (arrays and scalars in `over` replace). */
+export function merge(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
   if (base && over && typeof base === 'object' && typeof over === 'object' && !Array.isArray(over)) {
     const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };

@@ -2,31 +2,11 @@
 
 import { expect } from 'chai';
 import { filter, firstValueFrom } from 'rxjs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { defaultsWith, type CallwardenConfig, type DeepPartial } from '../src/config';
 import { Daemon } from '../src/daemon';
 import { Simulator } from '../src/simulator/simulator';
 import { captureLogger } from './support/capture-logger';
+import { testConfig } from './support/daemon-config';
 import { until } from './support/wait';
-
-export function testConfig(eslPort: number, overrides: DeepPartial<CallwardenConfig> = {}): CallwardenConfig {
-  return defaultsWith({
-    node: 'callwarden-test',
-    esl: { port: eslPort, commandTimeoutMs: 2000, connectTimeoutMs: 2000, reconnect: { initialMs: 10, maxMs: 50 } },
-    outbound: { port: 0 },
-    store: { filename: ':memory:', outboxDir: tmpOutbox() },
-    mqtt: { url: 'off' },
-    log: { level: 'warn' },
-    ...overrides,
-  });
-}
-
-/** A fresh outbox directory per daemon, so tests never share queued writes. */
-export function tmpOutbox(): string {
-  return mkdtempSync(join(tmpdir(), 'callwarden-outbox-'));
-}
 
 describe('Daemon', () => {
   let sim: Simulator;

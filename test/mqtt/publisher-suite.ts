@@ -6,7 +6,7 @@ import { MqttPublisher, type MqttPublisherOptions } from '../../src/mqtt/mqtt-pu
 import type { CallEventKind, CallEventInput } from '../../src/mqtt/call-view';
 import { nodeTopics, type NodeTopics } from '../../src/mqtt/mqtt-topics';
 import { OpsSubscriber, type Received } from './ops-subscriber';
-import { TcpProxy } from './tcp-proxy';
+import { TcpProxy } from '../support/tcp-proxy';
 import { callView, json, uniqueNode } from './call-views';
 import { captureLogger, type CapturedLogger } from './capture-logger';
 import type { TestBroker, TestBrokerDefinition } from './test-brokers';

@@ -14,7 +14,7 @@ import { createStoreKnex } from '../../src/store/store-knex';
 import { StoreRepository } from '../../src/store/store-repository';
 import { storeTables, StoreTables } from '../../src/store/store-tables';
 import { WriteQueue } from '../../src/store/write-queue';
-import { TcpProxy } from './tcp-proxy';
+import { TcpProxy } from '../support/tcp-proxy';
 import { quietLogger, selectBackends, TestBackend, tempDir } from './test-backends';
 
 for (const backend of selectBackends()) {
@@ -435,8 +435,7 @@ function defineStoreSuite(backend: TestBackend): void {
     it('rides out the server vanishing under open connections (proxy cut), then reconnects and drains', async function () {
       if (!backend.server) this.skip(); // needs a networked server
       const dir = newDir('outbox');
-      const proxy = new TcpProxy(backend.server.host, backend.server.port);
-      await proxy.up();
+      const proxy = await TcpProxy.start(backend.server.host, backend.server.port);
       try {
         const k = createStoreKnex({ ...backend.dbOptions(), url: backend.server.url('127.0.0.1', proxy.port), acquireTimeoutMs: 2000 });
         extraKnexes.push(k);
@@ -445,12 +444,12 @@ function defineStoreSuite(backend: TestBackend): void {
         queue.upsertCall({ callId: 'q-cut', startedAt: '2026-05-01T09:00:00Z', caller: '+4989000' });
         for (let i = 0; i < 5; i++) queue.appendEvidence('q-cut', 'digit_pressed', { i });
         await queue.drained(); // the pool now holds live connections through the proxy
-        await proxy.down();
+        proxy.cut();
         const down = once(queue, 'down');
         for (let i = 5; i < 15; i++) queue.appendEvidence('q-cut', 'digit_pressed', { i });
         await down;
         const up = once(queue, 'up');
-        await proxy.up();
+        proxy.restore();
         await up;
         await queue.drained();
         const rows = await repo.listEvidence('q-cut');
@@ -459,18 +458,15 @@ function defineStoreSuite(backend: TestBackend): void {
         expect(statSync(join(dir, OUTBOX_FILE)).size).to.equal(0);
         await queue.close();
       } finally {
-        await proxy.down();
+        await proxy.close();
       }
     });
 
     it('openStore migrates and drains even when the database is down at start', async function () {
       const dir = newDir('outbox');
       const prefix = `${backend.tablePrefix}os_`;
-      const proxy = backend.server ? new TcpProxy(backend.server.host, backend.server.port) : undefined;
-      if (proxy) {
-        await proxy.up(); // reserve a port, then take it down: the daemon starts against a dead address
-        await proxy.down();
-      }
+      const proxy = backend.server ? await TcpProxy.start(backend.server.host, backend.server.port) : undefined;
+      proxy?.cut(); // the daemon starts against a dead address
       const db = proxy ? { ...backend.dbOptions(), url: backend.server!.url('127.0.0.1', proxy.port), acquireTimeoutMs: 2000 } : backend.dbOptions();
       const store = await openStore({ db, tablePrefix: prefix, outboxDir: dir, retry: fastRetry });
       try {
@@ -480,7 +476,7 @@ function defineStoreSuite(backend: TestBackend): void {
         store.queue.appendEvidence('os-1', 'digit_pressed', { digit: '1' });
         if (proxy) {
           await down;
-          await proxy.up();
+          proxy.restore();
         }
         await store.queue.ready();
         await store.queue.drained();
@@ -490,7 +486,7 @@ function defineStoreSuite(backend: TestBackend): void {
       } finally {
         await migrateRollbackAll(store.knex, storeTables(prefix)).catch(() => undefined);
         await store.close();
-        await proxy?.down();
+        await proxy?.close();
       }
     });
 

@@ -1,4 +1,4 @@
-// A TCP relay between publisher and broker that a test can cut and restore, to play a broker outage.
+// A TCP relay a test can cut and restore, to play an outage of a real server (broker, database) without touching it.
 
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
