@@ -103,7 +103,7 @@ describe('InboundClient', () => {
     c.start();
     await sim.until(() => sim.received.filter((r) => r.line.startsWith('auth')).length >= 3, 'three auth attempts');
     await c.stop();
-    const lines = log.lines.filter((l) => /refused the ESL password/.test(l.message));
+    const lines = log.entries.filter((l) => /refused the ESL password/.test(l.message));
     expect(lines).to.have.length(1);
     expect(lines[0].message).to.contain('check CALLWARDEN_ESL_PASSWORD');
     expect(log.text()).not.to.contain('wrong-password');
@@ -123,7 +123,7 @@ describe('InboundClient', () => {
     await c.ready();
     await c.stop();
     await late.stop();
-    const unreachable = log.lines.filter((l) => /cannot reach FreeSWITCH at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/.test(l.message));
+    const unreachable = log.entries.filter((l) => /cannot reach FreeSWITCH at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/.test(l.message));
     expect(unreachable).to.have.length(1);
   });
 
@@ -254,14 +254,14 @@ describe('InboundClient', () => {
         const second = firstValueFrom(c.connected$.pipe(filter(() => peer.count() === 2)));
         c.start();
         await second;
-        expect(log.lines.filter((l) => l.level === 'error').map((l) => l.message).join()).to.match(/not valid ESL/);
+        expect(log.entries.filter((l) => l.level === 'error').map((l) => l.message).join()).to.match(/not valid ESL/);
         expect(seen).to.deep.equal([]);
       } else {
         c.start();
         await firstValueFrom(c.events$.pipe(filter((e) => e.name === 'HEARTBEAT')));
         expect(peer.count()).to.equal(1);
         if (what.includes('%')) expect(seen[0]).to.equal('CUSTOM:100%');
-        else expect(log.lines.filter((l) => l.level === 'error')).to.have.length(1);
+        else expect(log.entries.filter((l) => l.level === 'error')).to.have.length(1);
       }
       expect(await c.api('status')).to.equal('ok');
       await c.stop();

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { MqttClient } from 'mqtt';
 import { OrderedPublishQueue } from '../../src/mqtt/ordered-publish-queue';
-import { captureLogger } from './capture-logger';
+import { captureLogger } from '../support/capture-logger';
 
 type Sent = { topic: string; payload: string; ack: (err?: Error) => void };
 

@@ -8,7 +8,7 @@ import { nodeTopics, type NodeTopics } from '../../src/mqtt/mqtt-topics';
 import { OpsSubscriber, type Received } from './ops-subscriber';
 import { TcpProxy } from '../support/tcp-proxy';
 import { callView, json, uniqueNode } from './call-views';
-import { captureLogger, type CapturedLogger } from './capture-logger';
+import { captureLogger, type CapturedLogger } from '../support/capture-logger';
 import type { TestBroker, TestBrokerDefinition } from './test-brokers';
 
 interface Rig {

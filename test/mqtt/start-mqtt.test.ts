@@ -9,7 +9,7 @@ import { startEmbeddedBroker } from '../../src/mqtt/embedded-broker';
 import { publishCallViews } from '../../src/mqtt/publish-call-views';
 import { nodeTopics } from '../../src/mqtt/mqtt-topics';
 import type { CallViewUpdate } from '../../src/mqtt/call-view';
-import { captureLogger } from './capture-logger';
+import { captureLogger } from '../support/capture-logger';
 import { OpsSubscriber } from './ops-subscriber';
 import { callView, json, uniqueNode } from './call-views';
 
