@@ -23,6 +23,12 @@ export interface InboundOptions {
   readonly commandTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Probe interval: a silent peer (half-open TCP after a network fault, a hung FreeSWITCH)
+   * would otherwise look connected forever. `api status` must answer within the command
+   * timeout or the connection is dropped and rebuilt. 0 = no probe.
+   */
+  readonly keepaliveMs?: number;
   readonly logger: Logger;
 }
 
@@ -161,9 +167,24 @@ export class InboundClient {
     }
     this.attempt = 0;
     this.lastProblem = '';
+    this.keepalive(conn);
     this.log.info(`connected to FreeSWITCH at ${this.target}`);
     this.stateSubject.next('connected');
     this.connectedSubject.next(conn);
+  }
+
+  private keepalive(conn: EslConnection): void {
+    const every = this.options.keepaliveMs ?? 30_000;
+    if (every <= 0) return;
+    const timer = setInterval(() => {
+      conn.api('status').catch((err: Error) => {
+        if (!conn.isOpen) return;
+        this.log.warn(`FreeSWITCH at ${this.target} stopped answering (${err.message}); reconnecting`);
+        conn.destroy(new EslDisconnectedError('keepalive probe failed'));
+      });
+    }, every);
+    timer.unref();
+    void conn.closed.then(() => clearInterval(timer));
   }
 
   /** Logs a connection problem once, not on every retry. */

@@ -223,6 +223,26 @@ describe('InboundClient', () => {
     peer.server.close();
   });
 
+  it('drops and rebuilds a connection whose peer stopped answering (keepalive probe)', async () => {
+    const peer = await rawPeer((socket, n) => {
+      socket.write('Content-Type: auth/request\n\n');
+      socket.on('data', (d) => {
+        const text = d.toString();
+        if (text.startsWith('auth') || text.startsWith('event')) socket.write('Content-Type: command/reply\nReply-Text: +OK\n\n');
+        else if (n > 1) socket.write('Content-Type: api/response\nContent-Length: 2\n\nok');
+        // the first connection goes silent after the handshake, like a half-open TCP link
+      });
+    });
+    const { c, log } = client(peer.port, { keepaliveMs: 30, commandTimeoutMs: 50 });
+    const second = firstValueFrom(c.connected$.pipe(filter(() => peer.count() === 2)));
+    c.start();
+    await second;
+    expect(log.entries.map((l) => l.message).join('\n')).to.match(/stopped answering .*; reconnecting/);
+    expect(await c.api('status')).to.equal('ok');
+    await c.stop();
+    peer.server.close();
+  });
+
   const plain = (inner: string) => `Content-Type: text/event-plain\nContent-Length: ${Buffer.byteLength(inner)}\n\n${inner}`;
   const json = (body: string) => `Content-Type: text/event-json\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}`;
   // desync: the stream can't be trusted, so the client drops it, reconnects and carries on.
