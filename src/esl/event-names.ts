@@ -58,6 +58,9 @@ export const DAEMON_EVENTS: readonly EventName[] = [
   'CHANNEL_UNBRIDGE',
   'CHANNEL_HOLD',
   'CHANNEL_UNHOLD',
+  // CHANNEL_EXECUTE: an eavesdrop started without our socket (the dialplan's own) is seen
+  // when it starts, not only when it ends.
+  'CHANNEL_EXECUTE',
   'CHANNEL_EXECUTE_COMPLETE',
   'CHANNEL_HANGUP',
   'CHANNEL_HANGUP_COMPLETE',
