@@ -15,6 +15,8 @@ export interface RecordingConfig {
   readonly legalNoticeAcknowledged: boolean;
   readonly directory: string;
   readonly format: RecordingFormat;
+  /** Days a recording is kept before retention deletes it. */
+  readonly retentionDays: number;
   readonly groups: Readonly<Record<string, GroupSettings>>;
   /** Only extensions listed here can ever be recorded; every other one is `disabled`. */
   readonly extensions: Readonly<Record<string, ExtensionSettings>>;
@@ -37,6 +39,7 @@ export const RECORDING_DEFAULTS: RecordingConfig = {
   legalNoticeAcknowledged: false,
   directory: '/var/lib/freeswitch/recordings',
   format: 'mp3',
+  retentionDays: 90,
   groups: {},
   extensions: {},
 };

@@ -16,7 +16,7 @@ export class RecordingConfigError extends Error {
   }
 }
 
-const TOP_KEYS = ['legalNoticeAcknowledged', 'directory', 'format', 'groups', 'extensions'] as const;
+const TOP_KEYS = ['legalNoticeAcknowledged', 'directory', 'format', 'retentionDays', 'groups', 'extensions'] as const;
 const GROUP_KEYS = [
   'mode',
   'channels',
@@ -29,6 +29,7 @@ const GROUP_KEYS = [
   'consentTimeoutMs',
   'consentTries',
   'prompts',
+  'target',
 ] as const;
 const PROMPT_KEYS: readonly (keyof PromptFiles)[] = [
   'consentMenu',
@@ -58,6 +59,8 @@ const DIRECTORY_RE = /^\/[A-Za-z0-9._/-]*$/;
 // One word of a FreeSWITCH command: no whitespace, no control characters.
 const PROMPT_RE = /^[^\s\x00-\x1f\x7f]+$/;
 const DTMF_RE = /^[0-9*#A-D]$/;
+// A bridge dial string: one line, no control characters (it goes into a sendmsg header).
+const TARGET_RE = /^[^\x00-\x1f\x7f]+$/;
 
 type Obj = Record<string, unknown>;
 
@@ -88,6 +91,8 @@ export function validateRecordingConfig(raw: unknown, prefix = 'recording'): Rec
   }
   const format = raw['format'] ?? RECORDING_DEFAULTS.format;
   if (format !== 'wav' && format !== 'mp3') err(`${prefix}.format`, 'must be one of wav, mp3');
+  const retentionDays = raw['retentionDays'] ?? RECORDING_DEFAULTS.retentionDays;
+  if (!Number.isInteger(retentionDays) || (retentionDays as number) < 1) err(`${prefix}.retentionDays`, 'must be an integer ≥ 1');
 
   const rawGroups = raw['groups'] ?? {};
   const rawExtensions = raw['extensions'] ?? {};
@@ -137,6 +142,7 @@ export function validateRecordingConfig(raw: unknown, prefix = 'recording'): Rec
       legalNoticeAcknowledged: legal as boolean,
       directory: directory as string,
       format: format as 'wav' | 'mp3',
+      retentionDays: retentionDays as number,
       groups,
       extensions,
     },
@@ -208,6 +214,11 @@ function validateGroup(
     if (typeof manualKey !== 'string' || !DTMF_RE.test(manualKey)) err(`${key}.manualKey`, 'must be one DTMF key (0-9, *, #, A-D)');
   } else if (reachable.has('manual')) err(`${key}.manualKey`, 'is required for mode manual');
 
+  const target = value['target'];
+  if (target !== undefined && (typeof target !== 'string' || !TARGET_RE.test(target) || target.trim() !== target)) {
+    err(`${key}.target`, 'must be a bridge dial string (e.g. user/1001) without line breaks or surrounding spaces');
+  }
+
   const rawPrompts = value['prompts'] ?? {};
   const prompts: Record<string, string> = {};
   if (!isObject(rawPrompts)) err(`${key}.prompts`, 'must be an object');
@@ -255,6 +266,7 @@ function validateGroup(
     consentTimeoutMs: timeout as number,
     consentTries: tries as number,
     prompts,
+    ...(typeof target === 'string' ? { target } : {}),
   };
   return { group, errors };
 }

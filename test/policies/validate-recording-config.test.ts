@@ -15,10 +15,20 @@ describe('validateRecordingConfig', () => {
     const r = validateRecordingConfig({});
     expect(r).to.deep.equal({
       ok: true,
-      config: { legalNoticeAcknowledged: false, directory: '/var/lib/freeswitch/recordings', format: 'mp3', groups: {}, extensions: {} },
+      config: { legalNoticeAcknowledged: false, directory: '/var/lib/freeswitch/recordings', format: 'mp3', retentionDays: 90, groups: {}, extensions: {} },
     });
     expect(validateRecordingConfig(undefined).ok).to.equal(true);
     if (r.ok) expect(policyForExtension(r.config, '1001')).to.deep.equal({ group: DISABLED_GROUP });
+  });
+
+  it('retention and the routing target: checked, named by key, kept', () => {
+    expect(errorsOf({ retentionDays: 0, groups: { hotline: { mode: 'disabled', target: 'user/1001\nexit' } } })).to.deep.equal([
+      'recording.retentionDays: must be an integer ≥ 1',
+      'recording.groups.hotline.target: must be a bridge dial string (e.g. user/1001) without line breaks or surrounding spaces',
+    ]);
+    const config = assertRecordingConfig({ retentionDays: 30, groups: { hotline: { mode: 'disabled', target: '{leg_timeout=20}user/1001' } } });
+    expect(config.retentionDays).to.equal(30);
+    expect(config.groups['hotline']?.target).to.equal('{leg_timeout=20}user/1001');
   });
 
   it('fills group defaults and resolves an extension to its group', () => {

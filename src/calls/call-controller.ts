@@ -1,0 +1,318 @@
+// One call's recording loop: CallState updates → PolicyInput → decideRecording → reconcile → the recorder.
+
+import type { Subscription } from 'rxjs';
+import type { Daemon } from '../daemon';
+import type { Logger } from '../logger';
+import type { CallConsentState } from '../mqtt';
+import {
+  DISABLED_GROUP,
+  decideRecording,
+  desiredRecording,
+  policyForExtension,
+  reconcile,
+  type ConsentOnFile,
+  type ConsentState,
+  type ExtensionPolicy,
+  type PolicyInput,
+  type RecordingConfig,
+  type RecordingDecision,
+} from '../policies';
+import type { Recorder } from '../recorder';
+import { callerLeg, type CallState, type Micros } from '../streams';
+import { appendEvidence } from './call-evidence';
+import { currentConsent, policyInputOf } from './call-policy-input';
+
+export interface CallControllerOptions {
+  readonly daemon: Daemon;
+  readonly recorder: Recorder;
+  readonly recording: RecordingConfig;
+  readonly logger: Logger;
+  /** callwarden_group from the dialplan, as the call socket's channel data showed it. */
+  readonly group?: string;
+  /** The extension the group's target rings, when it rings exactly one (known before the bridge). */
+  readonly expectedAgent?: string;
+}
+
+interface AgentFacts {
+  readonly consent: ConsentOnFile;
+  readonly callNumber?: number;
+}
+
+interface Evaluation {
+  readonly decision: RecordingDecision;
+  readonly input: PolicyInput;
+  readonly policy: ExtensionPolicy;
+  readonly extension?: string;
+}
+
+const MQTT_CONSENT: Readonly<Record<ConsentState, CallConsentState>> = {
+  'not-asked': 'not-asked',
+  asked: 'asked',
+  given: 'given',
+  refused: 'refused',
+  timeout: 'timeout',
+  // MQTT has no "invalid": in every mode that asks, an unclear key is not consent.
+  invalid: 'refused',
+};
+
+/**
+ * Level-triggered: every change of the call (a digit, a bridge, RECORD_START, a transfer, a
+ * supervisor) re-runs the whole decision from the current state, and reconcile sends only
+ * the difference to what FreeSWITCH has confirmed. Runs are serialised per call; changes
+ * during a run make one more run afterwards.
+ */
+export class CallController {
+  private consent: ConsentState = 'not-asked';
+  private consentAnsweredAt: Micros | undefined;
+  private readonly agents = new Map<string, Promise<AgentFacts>>();
+  private readonly supervisors = new Map<string, ConsentOnFile>();
+  private lastCall: CallState | undefined;
+  private lastDecisionKey: string | undefined;
+  private digitsLogged = 0;
+  private running: Promise<void> | undefined;
+  private dirty = false;
+  private ended = false;
+  private sub: Subscription | undefined;
+  private resolveDone!: () => void;
+  private readonly log: Logger;
+  /** Resolves once the call has ended and its last recording was checked. */
+  readonly done: Promise<void>;
+
+  constructor(
+    readonly callId: string,
+    private readonly options: CallControllerOptions,
+  ) {
+    this.log = options.logger.child({ module: 'calls', callId });
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  start(): void {
+    const { registry } = this.options.daemon;
+    this.lastCall = registry.get(this.callId);
+    this.sub = registry.calls$.subscribe({
+      next: (u) => {
+        if (u.call.callId !== this.callId) return;
+        this.lastCall = u.call;
+        if (u.kind !== 'updated') this.ended = true;
+        this.schedule();
+      },
+      complete: () => {
+        this.ended = true;
+        this.schedule();
+      },
+    });
+    this.schedule();
+  }
+
+  /** The decision for the call as it stands (the handler asks before the prompt). */
+  async decide(): Promise<Evaluation | undefined> {
+    const call = this.lastCall ?? this.options.daemon.registry.get(this.callId);
+    return call ? this.evaluation(call) : undefined;
+  }
+
+  /** The prompt ran (asked) or was answered; `at` is FreeSWITCH's time of the answer. */
+  setConsent(consent: ConsentState, at?: Micros): void {
+    this.consent = consent;
+    if (at !== undefined) this.consentAnsweredAt = at;
+    this.options.daemon.annotate(this.callId, { consent: MQTT_CONSENT[consent] });
+    this.schedule();
+  }
+
+  markAnnounced(id: string): void {
+    this.options.recorder.markAnnounced(this.callId, id);
+  }
+
+  callerHungUp(): boolean {
+    const caller = this.lastCall ? callerLeg(this.lastCall) : undefined;
+    return this.ended || caller?.hungup === true;
+  }
+
+  private schedule(): void {
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    this.running = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.dirty = false;
+      try {
+        await this.step();
+      } catch (err) {
+        this.log.error(`recording control failed for this call: ${(err as Error).message}`);
+      }
+    } while (this.dirty);
+    this.running = undefined;
+    if (this.ended) this.finish();
+  }
+
+  private finish(): void {
+    this.sub?.unsubscribe();
+    this.options.recorder.forget(this.callId);
+    this.resolveDone();
+  }
+
+  private async step(): Promise<void> {
+    const call = this.lastCall;
+    if (!call) return;
+    const recorder = this.options.recorder;
+    await recorder.sync(call);
+    this.logDigits(call);
+    const caller = callerLeg(call);
+    // FreeSWITCH ends every media bug with the channel (RECORD_STOP comes on its own): a
+    // command to a channel that is hanging up could only fail.
+    if (!caller || caller.hungup || call.ended || this.ended) return;
+    const ev = await this.evaluation(call);
+    this.noteDecision(ev);
+    const cfg = this.options.recording;
+    const desired = desiredRecording(ev.decision, { callId: call.callId, callerLeg: caller.uuid, directory: cfg.directory, format: cfg.format });
+    const commands = reconcile(desired, recorder.observed(this.callId));
+    for (const command of commands) {
+      await recorder.execute(this.callId, command, {
+        segment: ev.decision.segment,
+        channels: ev.decision.channels,
+        policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
+      });
+    }
+  }
+
+  private async evaluation(call: CallState): Promise<Evaluation> {
+    const { policy, extension } = this.policyOf(call);
+    const facts = extension !== undefined ? await this.agentFacts(extension, policy) : undefined;
+    const input = policyInputOf(call, {
+      legalNoticeAcknowledged: this.options.recording.legalNoticeAcknowledged,
+      policy,
+      consent: this.consent,
+      ...(this.consentAnsweredAt !== undefined ? { consentAnsweredAt: this.consentAnsweredAt } : {}),
+      agentConsentOnFile: facts?.consent ?? 'unknown',
+      ...(facts?.callNumber !== undefined ? { agentCallNumber: facts.callNumber } : {}),
+      supervisorConsent: (leg) => this.supervisorConsent(call, leg),
+    });
+    return { decision: decideRecording(input), input, policy, ...(extension !== undefined ? { extension } : {}) };
+  }
+
+  /**
+   * The agent extension decides the settings (README "Recording policies"): the one bridged,
+   * else the one the dialplan named (callwarden_agent) or the group's target rings. An
+   * extension not enabled in config is `disabled`. Before any agent is known, the call's
+   * group (callwarden_group) applies.
+   */
+  private policyOf(call: CallState): { policy: ExtensionPolicy; extension?: string } {
+    const cfg = this.options.recording;
+    const extension = call.agentExtension ?? this.options.expectedAgent;
+    if (extension !== undefined) return { policy: policyForExtension(cfg, extension), extension };
+    const name = call.group ?? this.options.group;
+    if (name !== undefined && Object.prototype.hasOwnProperty.call(cfg.groups, name)) {
+      return { policy: { groupName: name, group: cfg.groups[name]! } };
+    }
+    return { policy: { group: DISABLED_GROUP } };
+  }
+
+  /**
+   * Consent on file and, for every-nth, the agent's call number from the shared database
+   * counter — taken once per agent and call, when the call is offered to that agent.
+   */
+  private agentFacts(extension: string, policy: ExtensionPolicy): Promise<AgentFacts> {
+    let facts = this.agents.get(extension);
+    if (!facts) {
+      const { store } = this.options.daemon;
+      const sampled = policy.group.mode === 'every-nth' || policy.extensionMode === 'every-nth' || policy.group.perCallMayLoosenTo.includes('every-nth');
+      facts = (async (): Promise<AgentFacts> => {
+        await store.queue.ready();
+        let consent: ConsentOnFile = 'unknown';
+        try {
+          consent = (await store.repository.getAgentConsent(extension)) ? 'yes' : 'no';
+        } catch (err) {
+          this.log.warn(`agent ${extension}'s recording consent could not be read (${(err as Error).message}); treated as none`);
+        }
+        let callNumber: number | undefined;
+        if (sampled) {
+          try {
+            callNumber = await store.repository.nextAgentCallNumber(extension);
+          } catch (err) {
+            this.log.warn(`agent ${extension}'s call counter could not be read (${(err as Error).message}); not sampled`);
+          }
+        }
+        const result = { consent, ...(callNumber !== undefined ? { callNumber } : {}) };
+        appendEvidence(store.queue, this.log, this.callId, 'agent_facts', { extension, consentOnFile: consent, callNumber: callNumber ?? null });
+        return result;
+      })();
+      this.agents.set(extension, facts);
+    }
+    return facts;
+  }
+
+  /** Looked up in the background; until known it is "unknown", which masks (the safe side). */
+  private supervisorConsent(call: CallState, leg: string): ConsentOnFile {
+    const known = this.supervisors.get(leg);
+    if (known !== undefined) return known;
+    this.supervisors.set(leg, 'unknown');
+    const extension = call.legs.find((l) => l.uuid === leg)?.callerNumber;
+    if (extension !== undefined) {
+      void this.options.daemon.store.repository
+        .getAgentConsent(extension)
+        .then((c) => this.supervisors.set(leg, c ? 'yes' : 'no'))
+        .catch(() => undefined)
+        .finally(() => this.schedule());
+    }
+    return 'unknown';
+  }
+
+  /** Every key pressed in the call, by whom and when: the consent answer and any later 9 or record key. */
+  private logDigits(call: CallState): void {
+    for (const d of call.digits.slice(this.digitsLogged)) {
+      appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'digit_pressed', {
+        role: d.role,
+        digit: d.digit,
+        leg: d.leg,
+        at: d.at !== undefined ? new Date(Math.floor(d.at / 1000)).toISOString() : null,
+      });
+    }
+    this.digitsLogged = call.digits.length;
+  }
+
+  /** A decision row whenever the answer or its reason changes (not on every event). */
+  private noteDecision(ev: Evaluation): void {
+    const d = ev.decision;
+    const key = JSON.stringify([d.record, d.reason, d.channels, d.segment, d.masked, d.mode, d.consentPrompt, d.announcements.map((a) => a.id)]);
+    if (key === this.lastDecisionKey) return;
+    this.lastDecisionKey = key;
+    const i = ev.input;
+    appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'decision', {
+      record: d.record,
+      reason: d.reason,
+      mode: d.mode,
+      modeSource: d.modeSource,
+      channels: d.channels,
+      segment: d.segment,
+      masked: d.masked,
+      consentPrompt: d.consentPrompt,
+      announcements: d.announcements.map((a) => a.id),
+      ruleTrail: d.ruleTrail,
+      input: {
+        group: ev.policy.groupName ?? null,
+        extension: ev.extension ?? null,
+        consent: i.consent,
+        agentConsentOnFile: i.agentConsentOnFile,
+        agentCallNumber: i.agentCallNumber ?? null,
+        bridged: i.bridged,
+        veto: i.veto,
+        callOverride: i.callOverride ?? null,
+        legalNoticeAcknowledged: i.legalNoticeAcknowledged,
+      },
+    });
+    const observed = this.options.recorder.observed(this.callId);
+    this.options.daemon.annotate(this.callId, {
+      consent: MQTT_CONSENT[this.lastCall ? currentConsent(this.lastCall, { consent: this.consent, consentAnsweredAt: this.consentAnsweredAt }) : this.consent],
+      policy: d.mode,
+      recording: {
+        state: observed.running.length > 0 ? 'on' : d.record ? 'starting' : 'off',
+        channels: d.channels,
+        segment: d.segment,
+        masked: d.masked,
+      },
+    });
+  }
+}

@@ -1,0 +1,92 @@
+// Adapts one call's CallState and the facts the store gave about it into the policies' PolicyInput (pure).
+
+import {
+  manualPressesFromDigits,
+  type ConsentOnFile,
+  type ConsentState,
+  type ExtensionPolicy,
+  type PolicyInput,
+  type SupervisorPresence,
+  type Transfer,
+} from '../policies';
+import { activeMonitors, callerLeg, type CallState, type Micros } from '../streams';
+
+export interface CallFacts {
+  readonly legalNoticeAcknowledged: boolean;
+  readonly policy: ExtensionPolicy;
+  /** The answer the consent flow collected. */
+  readonly consent: ConsentState;
+  /** FreeSWITCH time the consent prompt ended: a caller's 9 after it is an objection during the call. */
+  readonly consentAnsweredAt?: Micros;
+  readonly agentConsentOnFile: ConsentOnFile;
+  readonly agentCallNumber?: number;
+  /** Consent on file of a supervisor's leg (by leg uuid). */
+  readonly supervisorConsent: (supervisorLeg: string) => ConsentOnFile;
+}
+
+/** The caller leg is talking to an agent right now. */
+export function isBridged(call: CallState): boolean {
+  const caller = callerLeg(call);
+  return caller !== undefined && !caller.hungup && caller.bridgedTo !== undefined;
+}
+
+/**
+ * Each agent leg bridged after the first is a transfer (FreeSWITCH keeps the caller leg and
+ * creates a new agent leg: see the transfer trace), at the moment it was bridged. A leg
+ * counts as bridged from its own CHANNEL_BRIDGE or from the caller leg pointing at it (the
+ * bridge event may be folded before the new leg is linked into the call).
+ */
+export function transfersOf(call: CallState): Transfer[] {
+  const caller = callerLeg(call);
+  const talked = call.legs
+    .filter((l) => l.role === 'agent' && (l.bridgedAt !== undefined || caller?.bridgedTo === l.uuid))
+    .map((l) => ({ leg: l, at: l.bridgedAt ?? (caller?.bridgedTo === l.uuid ? caller.bridgedAt : undefined) ?? l.createdAt ?? 0 }))
+    .sort((a, b) => a.at - b.at);
+  return talked.slice(1).map(({ leg, at }) => ({ at, ...(leg.extension !== undefined ? { to: leg.extension } : {}) }));
+}
+
+/**
+ * The consent as it stands now: what the prompt collected, unless the caller pressed 9 later
+ * in the call — GDPR Art. 7(3): consent can be withdrawn at any time, and Art. 21 the same
+ * for an objection. Only a 9 counts; other keys during the call are not answers to anything.
+ */
+export function currentConsent(call: CallState, facts: Pick<CallFacts, 'consent' | 'consentAnsweredAt'>): ConsentState {
+  if (facts.consent === 'asked') return facts.consent;
+  // After the prompt's answer; without a prompt (manual asks nothing), once the conversation began.
+  const after = facts.consentAnsweredAt ?? firstBridgeAt(call);
+  if (after === undefined) return facts.consent;
+  const objected = call.digits.some((d) => d.role === 'caller' && d.digit === '9' && d.at !== undefined && d.at > after);
+  return objected ? 'refused' : facts.consent;
+}
+
+function firstBridgeAt(call: CallState): Micros | undefined {
+  const times = call.legs.filter((l) => l.role === 'agent' && l.bridgedAt !== undefined).map((l) => l.bridgedAt!);
+  const caller = callerLeg(call);
+  if (caller?.bridgedAt !== undefined) times.push(caller.bridgedAt);
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+export function policyInputOf(call: CallState, facts: CallFacts): PolicyInput {
+  const group = facts.policy.group;
+  const agentDigits = call.digits
+    .filter((d) => d.role === 'agent')
+    .map((d) => ({ digit: d.digit, at: d.at ?? 0 }));
+  const supervisors: SupervisorPresence[] = activeMonitors(call).map((m) => ({
+    mode: m.mode,
+    consentOnFile: facts.supervisorConsent(m.supervisorLeg),
+  }));
+  return {
+    legalNoticeAcknowledged: facts.legalNoticeAcknowledged,
+    group,
+    ...(facts.policy.extensionMode !== undefined ? { extensionMode: facts.policy.extensionMode } : {}),
+    ...(call.policyOverride !== undefined ? { callOverride: call.policyOverride } : {}),
+    veto: call.noRecord,
+    consent: currentConsent(call, facts),
+    agentConsentOnFile: facts.agentConsentOnFile,
+    ...(facts.agentCallNumber !== undefined ? { agentCallNumber: facts.agentCallNumber } : {}),
+    manualPresses: group.manualKey !== undefined ? manualPressesFromDigits(agentDigits, group.manualKey) : [],
+    bridged: isBridged(call),
+    transfers: transfersOf(call),
+    supervisors,
+  };
+}

@@ -1,0 +1,254 @@
+// The only module that sends recording commands (uuid_record, the RECORD_* uuid_setvar, uuid_broadcast) and the one that believes RECORD_START/STOP.
+
+import { basename } from 'node:path';
+import { uuidBroadcast, uuidRecord, uuidSetVar } from '../esl/commands';
+import type { Logger } from '../logger';
+import type { CallPublisher } from '../mqtt';
+import {
+  NOTHING_OBSERVED,
+  observeRecording,
+  type ObservedRecording,
+  type RecordingChannels,
+  type RecordingCommand,
+  type RecordingConfig,
+  type RecordingFormat,
+} from '../policies';
+import type { RecordingUpsert, RecordingPatch } from '../store';
+import type { CallState, RecordingState } from '../streams';
+import { checkRecordingFile, type RecordingFileCheck } from './recording-file-check';
+
+export interface RecorderOptions {
+  /** `api` on the inbound connection: it outlives every call socket, so commands still work after a transfer. */
+  readonly api: (command: string) => Promise<string>;
+  readonly queue: {
+    appendEvidence(callId: string, kind: string, detail: unknown): string;
+    upsertRecording(recording: RecordingUpsert): string;
+    updateRecording(id: string, patch: RecordingPatch): string;
+  };
+  readonly publisher: Pick<CallPublisher, 'publishEvent'>;
+  readonly recording: Pick<RecordingConfig, 'retentionDays' | 'format'>;
+  readonly logger: Logger;
+  /** Where the daemon finds the file FreeSWITCH wrote at `path` (identity when they share the disk). */
+  readonly localPath?: (path: string) => string;
+}
+
+/** What the controller tells the recorder about a start, for the recordings row. */
+export interface StartContext {
+  readonly segment: number;
+  readonly channels: RecordingChannels;
+  /** The effective mode and why, as the row's `policy`. */
+  readonly policy: string;
+}
+
+interface CallRecordings {
+  observed: ObservedRecording;
+  readonly planned: Map<string, StartContext>;
+  /** RECORD_START / RECORD_STOP already taken into account, keyed by path and start time. */
+  readonly confirmedStarts: Set<string>;
+  readonly confirmedStops: Set<string>;
+}
+
+/** Renders one policy command to the api text; the command builders refuse anything that could break the line. */
+export function recordingCommandText(c: RecordingCommand): string {
+  switch (c.kind) {
+    case 'setvar':
+      return uuidSetVar(c.leg, c.name, c.value);
+    case 'start':
+    case 'stop':
+    case 'mask':
+    case 'unmask':
+      return uuidRecord(c.leg, c.kind, c.path);
+    case 'announce':
+      return uuidBroadcast(c.leg, c.file, c.to);
+  }
+}
+
+const FILE_RE = /(\d+)-(caller|agent|both)\.(wav|mp3)$/;
+
+export class Recorder {
+  private readonly calls = new Map<string, CallRecordings>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: RecorderOptions) {
+    this.log = options.logger.child({ module: 'recorder' });
+  }
+
+  observed(callId: string): ObservedRecording {
+    return this.state(callId).observed;
+  }
+
+  /** An announcement the consent flow already played on the call socket: reconcile must not repeat it. */
+  markAnnounced(callId: string, id: string): void {
+    const s = this.state(callId);
+    s.observed = observeRecording(s.observed, {
+      kind: 'sent',
+      command: { kind: 'announce', leg: '', id, announcement: 'recording-started', file: '', to: 'aleg' },
+    });
+  }
+
+  /**
+   * Sends one command and folds what happened into the observed state. A start's +OK only
+   * means FreeSWITCH accepted it: the recording counts as running once RECORD_START arrives.
+   */
+  async execute(callId: string, command: RecordingCommand, context?: StartContext): Promise<boolean> {
+    const s = this.state(callId);
+    const text = recordingCommandText(command);
+    if (command.kind === 'start' && context) s.planned.set(command.path, context);
+    s.observed = observeRecording(s.observed, { kind: 'sent', command });
+    let ok = true;
+    let reply: string;
+    try {
+      reply = (await this.options.api(text)).trim();
+    } catch (err) {
+      ok = false;
+      reply = (err as Error).message;
+    }
+    s.observed = observeRecording(s.observed, { kind: 'reply', command, ok });
+    this.evidence(callId, 'command_sent', { command: command.kind, wire: text, ok, reply: reply.slice(0, 200) });
+    if (!ok) this.log.warn(`FreeSWITCH refused "${text}": ${reply}`, { callId });
+    return ok;
+  }
+
+  /**
+   * Takes the call's RECORD_START / RECORD_STOP (folded into CallState from the inbound
+   * connection: `myevents` never delivers them) into account: evidence, the recordings row,
+   * and after a stop the file check.
+   */
+  async sync(call: CallState): Promise<void> {
+    const s = this.state(call.callId);
+    for (const r of call.recordings) {
+      const key = `${r.path}@${r.startedAt ?? '?'}`;
+      if (r.startedAt !== undefined && !s.confirmedStarts.has(key)) {
+        s.confirmedStarts.add(key);
+        s.observed = observeRecording(s.observed, { kind: 'RECORD_START', path: r.path });
+        this.started(call.callId, r, s);
+      }
+      if (!r.active && !s.confirmedStops.has(key)) {
+        s.confirmedStops.add(key);
+        s.observed = observeRecording(s.observed, { kind: 'RECORD_STOP', path: r.path });
+        await this.stopped(call.callId, r, s);
+      }
+    }
+  }
+
+  forget(callId: string): void {
+    this.calls.delete(callId);
+  }
+
+  private started(callId: string, r: RecordingState, s: CallRecordings): void {
+    const ctx = this.contextOf(r.path, s);
+    this.evidence(callId, 'fs_confirmed', { event: 'RECORD_START', path: r.path, leg: r.leg, at: isoOf(r.startedAt) });
+    this.options.queue.upsertRecording({
+      id: recordingId(callId, r.path),
+      callId,
+      filePath: r.path,
+      format: formatOf(r.path, this.options.recording.format),
+      channels: ctx.channels,
+      segment: ctx.segment,
+      startedAt: isoOf(r.startedAt) ?? null,
+      policy: ctx.policy.slice(0, 64),
+      status: 'recording',
+    });
+    this.options.publisher.publishEvent('recording-started', {
+      callId,
+      ...(r.startedAt !== undefined ? { at: Math.floor(r.startedAt / 1000) } : {}),
+      channels: ctx.channels,
+      segment: ctx.segment,
+    });
+  }
+
+  private async stopped(callId: string, r: RecordingState, s: CallRecordings): Promise<void> {
+    const ctx = this.contextOf(r.path, s);
+    const expectedMs = r.startedAt !== undefined && r.stoppedAt !== undefined ? Math.round((r.stoppedAt - r.startedAt) / 1000) : undefined;
+    const format = formatOf(r.path, this.options.recording.format);
+    let check: RecordingFileCheck;
+    try {
+      check = await checkRecordingFile((this.options.localPath ?? ((p: string) => p))(r.path), format, expectedMs);
+    } catch (err) {
+      check = { status: 'bad', bytes: null, sha256: null, durationMs: null, problems: [`the file could not be read (${(err as Error).message})`] };
+    }
+    const stoppedAt = isoOf(r.stoppedAt);
+    this.evidence(callId, 'fs_confirmed', {
+      event: r.stoppedAt !== undefined ? 'RECORD_STOP' : 'channel-gone-without-RECORD_STOP',
+      path: r.path,
+      leg: r.leg,
+      at: stoppedAt,
+    });
+    const retentionFrom = r.stoppedAt !== undefined ? r.stoppedAt / 1000 : Date.now();
+    const patch: RecordingPatch = {
+      status: check.status,
+      stoppedAt: stoppedAt ?? null,
+      durationMs: check.durationMs,
+      bytes: check.bytes,
+      sha256: check.sha256,
+      retentionUntil: new Date(retentionFrom + this.options.recording.retentionDays * 86_400_000).toISOString(),
+    };
+    // A stop whose start we never saw (restart mid-recording) still gets its row.
+    if (r.startedAt === undefined) {
+      this.options.queue.upsertRecording({
+        id: recordingId(callId, r.path),
+        callId,
+        filePath: r.path,
+        format,
+        channels: ctx.channels,
+        segment: ctx.segment,
+        policy: ctx.policy.slice(0, 64),
+        ...patch,
+        status: check.status,
+      });
+    } else this.options.queue.updateRecording(recordingId(callId, r.path), patch);
+    this.evidence(callId, 'recording_checked', {
+      path: r.path,
+      status: check.status,
+      bytes: check.bytes,
+      durationMs: check.durationMs,
+      expectedMs: expectedMs ?? null,
+      sha256: check.sha256,
+      problems: check.problems,
+    });
+    if (check.status === 'bad') this.log.error(`recording ${r.path} is bad: ${check.problems.join('; ')}`, { callId });
+    this.options.publisher.publishEvent('recording-stopped', {
+      callId,
+      ...(r.stoppedAt !== undefined ? { at: Math.floor(r.stoppedAt / 1000) } : {}),
+      segment: ctx.segment,
+      ...(check.status === 'bad' ? { reason: check.problems.join('; ') } : {}),
+    });
+  }
+
+  private contextOf(path: string, s: CallRecordings): StartContext {
+    const planned = s.planned.get(path);
+    if (planned) return planned;
+    const m = FILE_RE.exec(path);
+    return { segment: m ? Number(m[1]) : 1, channels: (m?.[2] as RecordingChannels | undefined) ?? 'both', policy: 'unknown (not started by this daemon run)' };
+  }
+
+  private state(callId: string): CallRecordings {
+    let s = this.calls.get(callId);
+    if (!s) {
+      s = { observed: NOTHING_OBSERVED, planned: new Map(), confirmedStarts: new Set(), confirmedStops: new Set() };
+      this.calls.set(callId, s);
+    }
+    return s;
+  }
+
+  private evidence(callId: string, kind: string, detail: unknown): void {
+    try {
+      this.options.queue.appendEvidence(callId, kind, detail);
+    } catch (err) {
+      this.log.error(`evidence not written (${(err as Error).message}): ${kind}`, { callId });
+    }
+  }
+}
+
+/** Stable per file, so a replayed outbox write or a second daemon updates the same row. */
+export function recordingId(callId: string, path: string): string {
+  return `${callId.slice(0, 40)}/${basename(path).slice(0, 20)}`;
+}
+
+function formatOf(path: string, fallback: RecordingFormat): RecordingFormat {
+  return path.endsWith('.mp3') ? 'mp3' : path.endsWith('.wav') ? 'wav' : fallback;
+}
+
+function isoOf(micros: number | undefined): string | undefined {
+  return micros === undefined ? undefined : new Date(Math.floor(micros / 1000)).toISOString();
+}

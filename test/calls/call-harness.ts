@@ -1,0 +1,214 @@
+// A simulator whose dialplan hands group calls to a daemon running the call handler; helpers to read the wire and the evidence.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCallHandler, type CallController } from '../../src/calls';
+import { defaultsWith, type CallwardenConfig, type DeepPartial } from '../../src/config';
+import { Daemon, routeSessions } from '../../src/daemon';
+import type { GroupSettings, RecordingConfig } from '../../src/policies';
+import type { DialplanStep } from '../../src/simulator/core';
+import type { ReceivedCommand } from '../../src/simulator/connection';
+import { Simulator, type CallHandle } from '../../src/simulator/simulator';
+import type { EvidenceRecord, RecordingRecord } from '../../src/store';
+import { captureLogger, type CapturedLine } from '../support/capture-logger';
+
+export const PROMPT_DIR = '/usr/share/freeswitch/sounds/callwarden/en';
+export const PROMPTS = {
+  consentMenu: `${PROMPT_DIR}/consent-menu.wav`,
+  invalidEntry: `${PROMPT_DIR}/invalid-entry.wav`,
+  notice: `${PROMPT_DIR}/notice.wav`,
+  noticeWithObjection: `${PROMPT_DIR}/notice-with-objection.wav`,
+  recordingStarted: `${PROMPT_DIR}/recording-started.wav`,
+  noRecording: `${PROMPT_DIR}/no-recording.wav`,
+  recordingStopped: `${PROMPT_DIR}/recording-stopped.wav`,
+  reannouncement: `${PROMPT_DIR}/reannouncement.wav`,
+} as const;
+
+/** A group as the tests use it: the hotline bridged to agent 1001, opt-in unless told otherwise. */
+export function hotline(over: Partial<GroupSettings> & { mode: GroupSettings['mode'] }): DeepPartial<GroupSettings> {
+  return { target: 'user/1001', channels: 'both', consentTimeoutMs: 5000, consentTries: 2, prompts: PROMPTS, ...over } as DeepPartial<GroupSettings>;
+}
+
+export interface HarnessOptions {
+  readonly recording?: DeepPartial<RecordingConfig> & { groups?: Record<string, unknown>; extensions?: Record<string, unknown> };
+  /** Extra `set` actions in the 5000 extension (callwarden_no_record, callwarden_policy …). */
+  readonly vars?: Readonly<Record<string, string>>;
+  /** Agents with a signed recording consent on file. */
+  readonly consenting?: readonly string[];
+  readonly sim?: Simulator;
+  readonly store?: { filename: string; outboxDir: string };
+  readonly recordingsDir?: string;
+}
+
+export interface Harness {
+  readonly sim: Simulator;
+  readonly daemon: Daemon;
+  readonly config: CallwardenConfig;
+  readonly controllers: CallController[];
+  readonly log: CapturedLine[];
+  readonly recordingsDir: string;
+  controllerOf(callId: string): Promise<CallController>;
+  evidence(callId: string): Promise<EvidenceRecord[]>;
+  recordings(callId: string): Promise<RecordingRecord[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * 5000 → set callwarden_group=hotline (+ vars), socket_resume=true, socket to the daemon,
+ * then (only if the socket returns) a tone and hangup — as freeswitch/dialplan/callwarden.xml.
+ * 10xx → bridge user/10xx (where a transfer sends the caller).
+ */
+export function groupDialplan(sim: () => Simulator, vars: Readonly<Record<string, string>> = {}) {
+  return (dest: string): DialplanStep[] | undefined => {
+    if (dest === '5000') {
+      const o = sim().outbound;
+      const steps: DialplanStep[] = [{ app: 'set', arg: 'callwarden_group=hotline' }];
+      for (const [k, v] of Object.entries(vars)) steps.push({ app: 'set', arg: `${k}=${v}` });
+      steps.push({ app: 'set', arg: 'socket_resume=true' });
+      if (o !== undefined) steps.push({ app: 'socket', arg: `${o.host}:${o.port} async full` });
+      steps.push({ app: 'playback', arg: 'tone_stream://%(300,200,350);loops=2' }, { app: 'hangup', arg: 'NORMAL_CLEARING' });
+      return steps;
+    }
+    if (/^10\d\d$/.test(dest)) return [{ app: 'bridge', arg: `user/${dest}` }];
+    return undefined;
+  };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const recordingsDir = options.recordingsDir ?? mkdtempSync(join(tmpdir(), 'callwarden-rec-'));
+  let simRef: Simulator | undefined = options.sim;
+  const sim =
+    simRef ??
+    new Simulator({ recordingsDir, heartbeatSeconds: 0, dialplan: groupDialplan(() => simRef as Simulator, options.vars) });
+  simRef = sim;
+  const port = sim.port ?? (await sim.listen(0));
+  const config = harnessConfig(port, {
+    store: options.store ?? { filename: ':memory:', outboxDir: tmpOutbox() },
+    recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
+  });
+  const captured = captureLogger();
+  const controllers: CallController[] = [];
+  const waiting = new Map<string, (c: CallController) => void>();
+  const handler = createCallHandler({
+    recording: config.recording,
+    logger: captured.logger,
+    onController: (c) => {
+      controllers.push(c);
+      waiting.get(c.callId)?.(c);
+    },
+  });
+  const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler }), resyncIntervalMs: 0 });
+  await daemon.start();
+  // The simulator's waits re-check on its own model changes; let the daemon's call-state
+  // changes wake them too, so one wait can watch both sides.
+  const wake = daemon.registry.calls$.subscribe(() => sim.core.notify());
+  sim.outbound = { host: '127.0.0.1', port: daemon.outboundPort };
+  await daemon.inbound.ready();
+  await daemon.store.queue.ready();
+  for (const extension of options.consenting ?? ['1001', '1002']) {
+    await daemon.store.repository.recordAgentConsent({ extension, signedAt: new Date(Date.now() - 60_000), documentRef: `consent-${extension}.pdf` });
+  }
+  return {
+    sim,
+    daemon,
+    config,
+    controllers,
+    log: captured.entries,
+    recordingsDir,
+    controllerOf: (callId) => {
+      const found = controllers.find((c) => c.callId === callId);
+      return found ? Promise.resolve(found) : new Promise((resolve) => waiting.set(callId, resolve));
+    },
+    async evidence(callId) {
+      await daemon.store.queue.drained();
+      return daemon.store.repository.listEvidence(callId);
+    },
+    async recordings(callId) {
+      await daemon.store.queue.drained();
+      return daemon.store.repository.listRecordings(callId);
+    },
+    async stop() {
+      wake.unsubscribe();
+      await daemon.stop();
+      if (!options.sim) await sim.stop();
+    },
+  };
+}
+
+/** The api commands the daemon sent that concern recording, as text. */
+export function recordingCommands(sim: Simulator): string[] {
+  return sim.received.map((c) => commandText(c)).filter((t) => /^api (uuid_record|uuid_setvar \S+ RECORD_|uuid_broadcast)/.test(t));
+}
+
+export function commandText(c: ReceivedCommand): string {
+  return c.line;
+}
+
+/** As test/daemon.test.ts's testConfig (not imported: that would load its suite too). */
+export function harnessConfig(eslPort: number, overrides: DeepPartial<CallwardenConfig>): CallwardenConfig {
+  return defaultsWith({
+    node: 'callwarden-test',
+    esl: { port: eslPort, commandTimeoutMs: 2000, connectTimeoutMs: 2000, reconnect: { initialMs: 10, maxMs: 50 } },
+    outbound: { port: 0 },
+    mqtt: { url: 'off' },
+    log: { level: 'warn' },
+    ...overrides,
+  });
+}
+
+export function tmpOutbox(): string {
+  return mkdtempSync(join(tmpdir(), 'callwarden-outbox-'));
+}
+
+/** The caller hears something that takes virtual time: a prompt, an announcement (also one broadcast into the bridge). */
+export function playing(call: CallHandle, silentCaller = false): boolean {
+  const s = call.caller;
+  return s.runningApp === 'playback' || (s.runningApp === 'play_and_get_digits' && (silentCaller || !s.awaitingDigits));
+}
+
+/**
+ * Waits (on the simulator's model changes, not on a clock) until `pred` holds; whenever the
+ * caller is hearing something, virtual time runs until it ends, since only the simulator's
+ * clock ends a prompt. The daemon's next command then arrives over TCP in real time.
+ */
+export async function driveUntil(sim: Simulator, call: CallHandle, pred: () => boolean, what: string, silentCaller = false): Promise<void> {
+  for (let i = 0; i < 100 && !pred(); i++) {
+    await sim.until(() => pred() || playing(call, silentCaller), what);
+    while (playing(call, silentCaller) && !pred()) await sim.advance(250);
+  }
+  if (!pred()) throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Waits until the daemon's bridge rings the agent (running the confirmation first), then answers. */
+export async function agentPicksUp(sim: Simulator, call: CallHandle, extension = '1001', silentCaller = false): Promise<void> {
+  await driveUntil(sim, call, () => call.agent?.farEnd === 'ringing', `the bridge to ring ${extension}`, silentCaller);
+  await sim.agentAnswers(call, extension);
+}
+
+/** The caller hangs up after `talkMs` of conversation; resolves once the daemon has checked the call's last recording. */
+export async function talkAndHangUp(h: Harness, call: CallHandle, talkMs = 20_000): Promise<void> {
+  await h.sim.advance(talkMs);
+  h.sim.hangup(call);
+  const controller = await h.controllerOf(call.uuid);
+  await h.sim.advance(1000);
+  await controller.done;
+}
+
+export function kindsOf(rows: readonly EvidenceRecord[]): string[] {
+  return rows.map((r) => r.kind);
+}
+
+export function decisionsOf(rows: readonly EvidenceRecord[]): Array<{ record: boolean; reason: string; segment: number; mode: string; announcements: string[] }> {
+  return rows.filter((r) => r.kind === 'decision').map((r) => r.detail as { record: boolean; reason: string; segment: number; mode: string; announcements: string[] });
+}
+
+/** Every uuid_record the simulator received, on any connection. */
+export function uuidRecords(sim: Simulator): string[] {
+  return sim.received.map((c) => c.line).filter((l) => l.includes('uuid_record'));
+}
+
+/** The playback apps the call socket ran (the consent flow's confirmations). */
+export function playbacks(sim: Simulator, uuid: string): string[] {
+  return sim.received.filter((c) => c.sessionUuid === uuid && c.headers['execute-app-name'] === 'playback').map((c) => c.headers['execute-app-arg'] ?? '');
+}
