@@ -91,6 +91,16 @@ function endpointExtension(endpoint: string): string {
   return last.split('@')[0] ?? last;
 }
 
+function endpointVariables(endpoint: string): Record<string, string> {
+  const block = /^\{([^}]*)\}/.exec(endpoint)?.[1] ?? '';
+  const vars: Record<string, string> = {};
+  for (const pair of block.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) vars[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return vars;
+}
+
 /** Creates the agent leg of a bridge/originate: OUTGOING, CREATE, ORIGINATE, … PROGRESS (ringing). */
 export function originateLeg(core: FsCore, a: Session | undefined, endpoint: string): Session {
   const ext = endpointExtension(endpoint);
@@ -98,7 +108,10 @@ export function originateLeg(core: FsCore, a: Session | undefined, endpoint: str
   const ap = a?.ch.profile;
   const callerName = a?.ch.getVar('effective_caller_id_name') ?? ap?.callerIdName ?? 'FreeSWITCH';
   const callerNumber = a?.ch.getVar('effective_caller_id_number') ?? ap?.callerIdNumber ?? '0000000000';
+  // {k=v,…} before the endpoint become the new channel's variables, origination_uuid its uuid (as in FreeSWITCH).
+  const vars = endpointVariables(endpoint);
   const ch = new Channel({
+    ...(vars.origination_uuid !== undefined ? { uuid: vars.origination_uuid } : {}),
     name,
     direction: 'outbound',
     now: core.clock.now,
@@ -126,6 +139,7 @@ export function originateLeg(core: FsCore, a: Session | undefined, endpoint: str
   ch.setVar('dialed_user', ext);
   ch.setVar('dialed_domain', '127.0.0.1');
   ch.setVar('sofia_profile_name', 'internal');
+  for (const [k, v] of Object.entries(vars)) if (k !== 'origination_uuid') ch.setVar(k, v);
   core.emit('CHANNEL_OUTGOING', b);
   core.setState(b, 'CS_INIT');
   core.emit('CHANNEL_CREATE', b);

@@ -294,9 +294,33 @@ export class EslConnection implements EventSink, OutboundLink {
         return this.reply('+OK no longer logging');
       case 'sendmsg':
         return this.sendmsg(rest, cmd);
+      case 'sendevent':
+        return this.sendevent(cmd);
       default:
         return this.reply('-ERR command not found');
     }
+  }
+
+  /**
+   * sendevent <NAME> with a unique-id header: FreeSWITCH queues the event to that session
+   * instead of firing it; a running eavesdrop reads its `eavesdrop-command` like a DTMF digit.
+   */
+  private sendevent(cmd: ClientCommand): void {
+    const h = (name: string): string | undefined => {
+      const key = Object.keys(cmd.headers).find((k) => k.toLowerCase() === name);
+      return key !== undefined ? cmd.headers[key] : undefined;
+    };
+    const target = h('unique-id');
+    const s = target !== undefined ? this.host.core.find(target) : undefined;
+    const command = h('eavesdrop-command');
+    if (s !== undefined && s.eavesdropTarget !== undefined && command !== undefined) {
+      if (command === '2') s.eavesdropMode = 'talk-target';
+      else if (command === '1') s.eavesdropMode = 'talk-partner';
+      else if (command === '3') s.eavesdropMode = 'three-way';
+      else if (command === '0') s.eavesdropMode = 'listen';
+      this.host.core.notify();
+    }
+    this.reply(`+OK ${randomUUID()}`);
   }
 
   /** sendmsg: execute queues the app (reply +OK at once), hangup hangs up. */

@@ -42,6 +42,12 @@ export interface LegState {
   readonly vars: LegVariables;
   /** `eavesdrop_enable_dtmf` seen true on this leg: its digits switch eavesdrop modes. */
   readonly eavesdropDtmf: boolean;
+  /**
+   * `callwarden_eavesdrop_keys`: the coaching keys (listen, talk-partner, talk-target,
+   * three-way, one digit each) when they differ from FreeSWITCH's; src/coaching translates them
+   * with eavesdrop_enable_dtmf=false, so the digits still tell the mode.
+   */
+  readonly eavesdropKeys?: string;
 }
 
 export interface LegVariables {

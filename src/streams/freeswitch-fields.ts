@@ -49,6 +49,8 @@ export interface ChannelFacts {
   readonly eavesdropDtmf?: boolean;
   /** `eavesdrop_whisper_aleg` / `_bleg`: the mode eavesdrop starts in. */
   readonly eavesdropWhisper?: 'aleg' | 'bleg';
+  /** `variable_callwarden_eavesdrop_keys`: coaching's own keys (listen, talk-partner, talk-target, three-way), which it translates. */
+  readonly eavesdropKeys?: string;
 }
 
 export interface EventOrigin {
@@ -116,6 +118,7 @@ export function channelFacts(event: EslEvent): ChannelFacts | undefined {
     noRecord: switchTrue(h['variable_callwarden_no_record']),
     eavesdropDtmf: switchTrue(h['variable_eavesdrop_enable_dtmf']),
     eavesdropWhisper: whisperOf(h['variable_eavesdrop_whisper_aleg'], h['variable_eavesdrop_whisper_bleg']),
+    eavesdropKeys: nonEmpty(h['variable_callwarden_eavesdrop_keys']),
   });
 }
 

@@ -190,6 +190,7 @@ function applyLegFacts(leg: LegState, f: ChannelFacts): LegState {
     calleeNumber: f.calleeNumber ?? leg.calleeNumber,
     createdAt: leg.createdAt ?? (f.eventName === 'CHANNEL_CREATE' ? ts : undefined) ?? f.createdTime,
     eavesdropDtmf: f.eavesdropDtmf ?? leg.eavesdropDtmf,
+    eavesdropKeys: f.eavesdropKeys ?? leg.eavesdropKeys,
     vars: mergeVars(leg, f),
   };
   // Mid-call starts learn the answer from headers; a live CHANNEL_ANSWER gives the exact time.
@@ -278,9 +279,21 @@ function stopMonitorsOf(monitors: readonly MonitorSession[], leg: string, ts: Mi
 
 const MODE_BY_DIGIT: Readonly<Record<string, MonitorMode>> = { '0': 'listen', '1': 'talk-partner', '2': 'talk-target', '3': 'three-way' };
 
+/** The order of the digits in callwarden_eavesdrop_keys. */
+const MODES_BY_KEY_POSITION: readonly MonitorMode[] = ['listen', 'talk-partner', 'talk-target', 'three-way'];
+
+/** FreeSWITCH's own keys while eavesdrop_enable_dtmf is on; else coaching's translated keys, if any. */
+function modeOfDigit(leg: LegState, digit: string): MonitorMode | undefined {
+  if (leg.eavesdropDtmf) return MODE_BY_DIGIT[digit];
+  const keys = leg.eavesdropKeys;
+  if (keys === undefined || keys.length !== MODES_BY_KEY_POSITION.length || digit.length !== 1) return undefined;
+  const i = keys.indexOf(digit);
+  return i === -1 ? undefined : MODES_BY_KEY_POSITION[i];
+}
+
 function switchMonitorMode(monitors: readonly MonitorSession[], leg: LegState, digit: string, ts: Micros | undefined): readonly MonitorSession[] {
-  const mode = MODE_BY_DIGIT[digit];
-  if (mode === undefined || !leg.eavesdropDtmf) return monitors;
+  const mode = modeOfDigit(leg, digit);
+  if (mode === undefined) return monitors;
   if (!monitors.some((m) => m.active && m.supervisorLeg === leg.uuid)) return monitors;
   return monitors.map((m) => (m.active && m.supervisorLeg === leg.uuid ? compact({ ...m, mode, modeChangedAt: ts }) : m));
 }

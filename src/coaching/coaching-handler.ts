@@ -1,0 +1,114 @@
+// The `*98*<ext>` session: authorise the supervisor, find the agent's leg, eavesdrop on it with DTMF control.
+
+import { filter, type Subscription } from 'rxjs';
+import type { Daemon, SessionHandler } from '../daemon';
+import { uuidBroadcast } from '../esl/commands';
+import type { OutboundSession } from '../esl/outbound-server';
+import type { Logger } from '../logger';
+import { liveAgentLeg } from '../streams';
+import { authoriseCoaching } from './authorise-coaching';
+import { eavesdropCommand } from './coaching-commands';
+import type { CoachingConfig } from './coaching-config';
+import { keyPlan, translateDigit } from './coaching-keys';
+
+export interface CoachingHandlerDeps {
+  readonly config: CoachingConfig;
+  readonly logger: Logger;
+}
+
+/** How long an announcement may take before we stop waiting for it. */
+const ANNOUNCEMENT_TIMEOUT_MS = 60_000;
+
+/** The extension in `*98*<ext>`; the dialplan's expression guarantees digits only. */
+export function coachingTarget(dialled: string): string | undefined {
+  return /^\*98\*(\d{2,10})$/.exec(dialled)?.[1];
+}
+
+export function coachingHandler(deps: CoachingHandlerDeps): SessionHandler {
+  const { config } = deps;
+  const plan = keyPlan(config.keys);
+  const baseLog = deps.logger.child({ module: 'coaching' });
+
+  return async (session: OutboundSession, daemon: Daemon) => {
+    const h = session.channelData.headers;
+    const log = baseLog.child({ callId: session.uuid });
+    // The SIP user FreeSWITCH authenticated against its directory; the caller ID number is
+    // whatever the phone put in its From header and proves nothing.
+    const supervisor = h['variable_user_name'] || undefined;
+    const extension = coachingTarget(h['Caller-Destination-Number'] ?? '') ?? '';
+    const audit = (kind: string, detail: Record<string, unknown>, callIds: Array<string | undefined>) => {
+      for (const id of new Set(callIds)) if (id) daemon.store.queue.appendEvidence(id, kind, { supervisor: supervisor ?? null, supervisorLeg: session.uuid, extension, ...detail });
+    };
+
+    try {
+      const call = extension ? daemon.registry.activeCallOfAgent(extension) : undefined;
+      const decision = authoriseCoaching(config, { supervisor, extension, group: call?.group });
+      // Rights by group need the call to tell; with no call there is nothing to monitor anyway.
+      const onlyGroupUnknown = !decision.ok && decision.refusal === 'target-not-allowed' && call === undefined && (config.supervisors[supervisor ?? '']?.groups.length ?? 0) > 0;
+      if (!decision.ok && !onlyGroupUnknown) {
+        log.warn(`coaching refused: ${decision.reason}`);
+        audit('coaching_refused', { refusal: decision.refusal, reason: decision.reason }, [session.uuid, call?.callId]);
+        await announceAndHangUp(session, config.announcements.refused, log);
+        return;
+      }
+      const agentLeg = call ? liveAgentLeg(call) : undefined;
+      if (call === undefined || agentLeg === undefined || !agentLeg.answered) {
+        log.info(`coaching: extension ${extension || '(none)'} has no call to monitor`);
+        audit('coaching_not_available', { reason: `extension ${extension} has no active call` }, [session.uuid]);
+        await announceAndHangUp(session, config.announcements.notAvailable, log);
+        return;
+      }
+
+      await session.execute('answer');
+      // Native keys: FreeSWITCH switches modes itself and the registry sees the digits.
+      // Translated keys: FreeSWITCH must ignore raw digits; we send its command instead.
+      await session.execute('set', `eavesdrop_enable_dtmf=${plan.kind === 'native' ? 'true' : 'false'}`);
+      if (plan.kind === 'translated') {
+        // Tells the call table which digit means which mode (src/streams), so CallState, MQTT and
+        // the recording policy see the modes exactly as with FreeSWITCH's own keys.
+        const k = config.keys;
+        await session.execute('set', `callwarden_eavesdrop_keys=${k.listen}${k.talkCaller}${k.whisperAgent}${k.conference}`);
+      }
+      if (config.notifyAgent.enabled) {
+        // Before anyone listens: the agent hears it, the caller does not (aleg = the agent's own channel).
+        await session.api(uuidBroadcast(agentLeg.uuid, config.notifyAgent.file, 'aleg')).catch((err: Error) => log.warn(`agent notification not played: ${err.message}`));
+      }
+      daemon.annotate(call.callId, { supervisors: { [session.uuid]: supervisor ?? session.uuid } });
+      audit('coaching_started', { reason: decision.ok ? decision.reason : 'group rights', agentLeg: agentLeg.uuid, keys: plan.kind }, [call.callId, session.uuid]);
+      log.info(`${supervisor} starts monitoring extension ${extension}`, { targetCallId: call.callId });
+
+      let translation: Subscription | undefined;
+      if (plan.kind === 'translated') {
+        translation = session.events$.pipe(filter((e) => e.name === 'DTMF' && e.headers['Unique-ID'] === session.uuid)).subscribe((e) => {
+          const step = translateDigit(plan, e.headers['DTMF-Digit'] ?? '');
+          if (step === undefined) return;
+          session.connection.command(eavesdropCommand(session.uuid, step.native)).catch((err: Error) => log.warn(`mode ${step.mode} not switched: ${err.message}`));
+        });
+      }
+      try {
+        // Returns when the supervisor hangs up or the agent's leg goes away.
+        await session.execute('eavesdrop', agentLeg.uuid);
+      } finally {
+        translation?.unsubscribe();
+      }
+      audit('coaching_ended', {}, [call.callId]);
+      if (session.connection.isOpen) await session.hangup().catch(() => undefined);
+    } catch (err) {
+      // Mostly: the supervisor hung up while we were still talking to the channel.
+      log.info(`coaching session over: ${(err as Error).message}`);
+      session.close();
+    }
+  };
+}
+
+/** The supervisor always hears why (never silence), then the call ends. */
+async function announceAndHangUp(session: OutboundSession, file: string, log: Logger): Promise<void> {
+  try {
+    await session.execute('answer');
+    await session.execute('playback', file, ANNOUNCEMENT_TIMEOUT_MS);
+    await session.hangup();
+  } catch (err) {
+    log.info(`announcement cut short: ${(err as Error).message}`);
+    session.close();
+  }
+}
