@@ -23,16 +23,24 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       const config = loadConfig();
       configureLogger(config.log);
-      const { Daemon } = await import('./daemon');
-      const daemon = new Daemon(config, logger);
+      const { Daemon, routeSessions } = await import('./daemon');
+      // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
+      const { Coaching } = await import('./coaching');
+      const coaching = new Coaching(config, logger);
+      // Calls: consent flow, bridge, recording policies (src/calls/, src/recorder/).
+      const { createCallHandler } = await import('./calls');
+      const calls = createCallHandler({ recording: config.recording, logger });
+      const daemon = new Daemon(config, logger, { onSession: routeSessions({ calls, coaching: coaching.handler }) });
       const stop = async (signal: string) => {
         logger.info(`${signal}: stopping`);
+        await coaching.stop();
         await daemon.stop();
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await daemon.start();
+      await coaching.start(daemon);
       return -1; // keep running
     }
     case 'migrate': {

@@ -1,5 +1,7 @@
 // The JSON schema every configuration must satisfy; checked once at start-up.
 
+import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
+
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -9,7 +11,7 @@ export const CONFIG_SCHEMA = {
     esl: {
       type: 'object',
       additionalProperties: false,
-      required: ['host', 'port', 'password', 'format', 'commandTimeoutMs', 'connectTimeoutMs', 'reconnect'],
+      required: ['host', 'port', 'password', 'format', 'commandTimeoutMs', 'connectTimeoutMs', 'keepaliveMs', 'reconnect'],
       properties: {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
@@ -17,6 +19,7 @@ export const CONFIG_SCHEMA = {
         format: { enum: ['plain', 'json'] },
         commandTimeoutMs: { type: 'integer', minimum: 1 },
         connectTimeoutMs: { type: 'integer', minimum: 1 },
+        keepaliveMs: { type: 'integer', minimum: 0 },
         reconnect: {
           type: 'object',
           additionalProperties: false,
@@ -69,6 +72,8 @@ export const CONFIG_SCHEMA = {
     },
     // Checked in depth by validateRecordingConfig (src/policies): unknown keys, modes, prompts per mode.
     recording: { type: 'object' },
+    coaching: COACHING_SCHEMA,
+    liveOps: LIVE_OPS_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

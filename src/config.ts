@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
+import { coachingConfigProblems, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -14,6 +15,7 @@ export interface CallwardenConfig {
     readonly format: 'plain' | 'json';
     readonly commandTimeoutMs: number;
     readonly connectTimeoutMs: number;
+    readonly keepaliveMs: number;
     readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   };
   readonly outbound: { readonly host: string; readonly port: number };
@@ -36,6 +38,10 @@ export interface CallwardenConfig {
   readonly log: { readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly format: 'text' | 'json' };
   /** Recording policies, checked by the policies' own validator (every default filled in). */
   readonly recording: RecordingConfig;
+  /** Silent coaching (*98*<ext>): off until enabled and its legal notice acknowledged. */
+  readonly coaching: CoachingConfig;
+  /** LiveCenter: authenticated HTTP commands on live calls (record, listen). */
+  readonly liveOps: LiveOpsConfig;
 }
 
 export class ConfigError extends Error {
@@ -65,6 +71,9 @@ export function validateConfig(raw: unknown): CallwardenConfig {
   if (config.store.client === 'mysql2' && !config.store.url) {
     throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
   }
+  // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
+  const coachingProblems = coachingConfigProblems(config.coaching, config.liveOps);
+  if (coachingProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${coachingProblems.join('\n  ')}`);
   return deepFreeze(config);
 }
 

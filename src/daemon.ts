@@ -79,6 +79,7 @@ export class Daemon {
       format: config.esl.format,
       commandTimeoutMs: config.esl.commandTimeoutMs,
       connectTimeoutMs: config.esl.connectTimeoutMs,
+      keepaliveMs: config.esl.keepaliveMs,
       backoff: config.esl.reconnect,
       logger,
     });
