@@ -13,6 +13,7 @@ commands:
                            calls in the database since a time (90m, 24h, 7d or ISO date)
   evidence <call-id>       the call's consent evidence and whether its hash chain verifies
                            (exit 0 verifies, 3 broken, 4 no evidence)
+  purge [--dry-run]        delete recordings past their retention date (the daemon does it hourly)
   help                     this text`;
 
 const print = (line: string): void => console.log(line);
@@ -54,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
     case 'evidence': {
       const { evidenceCommand } = await import('./commands/evidence');
       return evidenceCommand(loadConfig(), argv.slice(1), print);
+    }
+    case 'purge': {
+      const { purgeCommand } = await import('./commands/purge');
+      return purgeCommand(loadConfig(), argv.slice(1), print);
     }
     case 'help':
     case '--help':

@@ -11,7 +11,7 @@ import { startMqtt, type CallPublisher, type MqttHandle } from './mqtt';
 import type { CallAnnotations } from './publishers/call-annotations';
 import { toCallRow } from './publishers/call-row';
 import { toCallView } from './publishers/call-view';
-import { openStore, type Store } from './store';
+import { openStore, purgeExpiredRecordings, type Store } from './store';
 import { CallRegistry, parseShowChannels, type CallState, type NodeEvent } from './streams';
 
 /** What the daemon does with a call FreeSWITCH hands over; resolves when it is done with it. */
@@ -54,6 +54,7 @@ export class Daemon {
   private readonly log: Logger;
   private readonly onSession: SessionHandler;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
   private readonly activeSessions = new Set<Promise<void>>();
   private readonly annotations = new Map<string, CallAnnotations>();
   /** The last row written per live call, to write only what changed. */
@@ -132,6 +133,7 @@ export class Daemon {
     this.subscriptions.add(this.outbound.sessions$.subscribe((session) => this.accept(session)));
     this.outboundPort = await this.outbound.listen();
     this.inbound.start();
+    this.scheduleRetention();
     const every = this.options.resyncIntervalMs ?? 60_000;
     if (every > 0) {
       this.resyncTimer = setInterval(() => {
@@ -143,6 +145,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.outbound.close();
     await Promise.allSettled([...this.activeSessions]);
     await this.inbound.stop();
@@ -150,6 +153,28 @@ export class Daemon {
     this.registry.dispose();
     await this.mqtt?.close();
     await this.store?.close({ drainTimeoutMs: 5000 });
+  }
+
+  /**
+   * Recordings are kept for their retention period and then deleted (file removed, row kept
+   * as `deleted` for the audit trail): at start and every hour.
+   */
+  private scheduleRetention(): void {
+    const run = async () => {
+      try {
+        const result = await purgeExpiredRecordings({ repository: this.store.repository, storageDir: this.config.recording.directory });
+        if (result.deleted.length > 0 || result.failed.length > 0) {
+          this.log.info(`retention: ${result.deleted.length} recording(s) past their retention date deleted, ${result.failed.length} could not be`);
+        }
+        for (const f of result.failed) this.log.warn(`retention: could not delete ${f.filePath}: ${f.error}`);
+      } catch (err) {
+        this.log.warn(`retention check skipped (${(err as Error).message}); next try in an hour`);
+      }
+    };
+    // After the queue has migrated the schema (it does so as soon as the database answers).
+    void this.store.queue.ready().then(run, () => undefined);
+    this.retentionTimer = setInterval(() => void run(), 3_600_000);
+    this.retentionTimer.unref();
   }
 
   /** What the policies / coaching know about a call; republishes its view. */

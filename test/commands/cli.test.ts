@@ -2,7 +2,7 @@
 
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStoreKnex, migrateLatest, StoreRepository } from '../../src/store';
@@ -10,9 +10,11 @@ import { parseSince } from '../../src/commands/calls';
 
 const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
 
+const recordingsDir = mkdtempSync(join(tmpdir(), 'cw-cli-rec-'));
+
 function cli(dbFile: string, ...args: string[]): { code: number; out: string; err: string } {
   const run = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, NODE_ENV: 'development', CALLWARDEN_DB_FILE: dbFile, CALLWARDEN_LOG_LEVEL: 'error' },
+    env: { ...process.env, NODE_ENV: 'development', CALLWARDEN_DB_FILE: dbFile, CALLWARDEN_RECORDING_DIR: recordingsDir, CALLWARDEN_LOG_LEVEL: 'error' },
     encoding: 'utf8',
   });
   return { code: run.status ?? -1, out: run.stdout, err: run.stderr };
@@ -85,6 +87,27 @@ describe('callwarden CLI', function () {
     const run = cli(dbFile, 'evidence', 'no-such-call');
     expect(run.code).to.equal(4);
     expect(run.out).to.match(/no consent evidence/);
+  });
+
+  it('purges recordings past their retention date: file gone, row kept as deleted', async () => {
+    const old = join(recordingsDir, 'call-ok', '01-both.wav');
+    const fresh = join(recordingsDir, 'call-ok', '02-both.wav');
+    mkdirSync(join(recordingsDir, 'call-ok'), { recursive: true });
+    writeFileSync(old, 'RIFF');
+    writeFileSync(fresh, 'RIFF');
+    const base = { callId: 'call-ok', format: 'wav' as const, channels: 'both' as const, status: 'ok' as const };
+    await repo.upsertRecording({ ...base, id: 'rec-old', filePath: old, segment: 1, retentionUntil: new Date(Date.now() - 1000).toISOString() });
+    await repo.upsertRecording({ ...base, id: 'rec-fresh', filePath: fresh, segment: 2, retentionUntil: new Date(Date.now() + 86_400_000).toISOString() });
+    const dry = cli(dbFile, 'purge', '--dry-run');
+    expect(dry.out).to.match(/would delete .*01-both\.wav/);
+    expect(existsSync(old)).to.equal(true);
+    const run = cli(dbFile, 'purge');
+    expect(run.code).to.equal(0);
+    expect(run.out).to.match(/1 recording\(s\) deleted, 0 failed/);
+    expect(existsSync(old)).to.equal(false);
+    expect(existsSync(fresh)).to.equal(true);
+    expect((await repo.getRecording('rec-old'))?.status).to.equal('deleted');
+    expect((await repo.getRecording('rec-fresh'))?.status).to.equal('ok');
   });
 
   it('parses --since as relative or absolute time', () => {
