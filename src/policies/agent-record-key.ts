@@ -7,12 +7,17 @@ import { because, close, note, type PolicyRule } from './policy-rule';
  * is announced even when the group turned announcements off: in this mode the
  * announcement is the only way the caller learns of the recording (StGB §201).
  */
-export const manualToggle: PolicyRule = (_input, draft) => {
+export const manualToggle: PolicyRule = (input, draft) => {
   if (draft.mode !== 'manual') return draft;
   const seg = draft.segment;
+  // Who switched last: the agent's key or an operator (live operations), for the evidence.
+  const lastAgent = Math.max(Number.NEGATIVE_INFINITY, ...input.manualPresses.map((p) => p.at));
+  const lastOperator = Math.max(Number.NEGATIVE_INFINITY, ...(input.operatorRequests ?? []).map((r) => r.at));
+  const who = lastOperator > lastAgent ? 'an operator (live operations)' : 'the agent';
+  const how = lastOperator > lastAgent ? '' : ' with the record key';
   if (seg.manualOn) {
     return {
-      ...because(draft, `manual:on(segment ${seg.number})`, 'the agent started recording with the record key'),
+      ...because(draft, `manual:on(segment ${seg.number})`, `${who} started recording${how}`),
       forceStartAnnouncement: true,
     };
   }
@@ -20,7 +25,7 @@ export const manualToggle: PolicyRule = (_input, draft) => {
     return close(
       draft,
       `manual:stopped(segment ${seg.number})`,
-      { reason: 'the agent stopped recording with the record key', announce: 'recording-stopped', forceAnnounce: true },
+      { reason: `${who} stopped recording${how}`, announce: 'recording-stopped', forceAnnounce: true },
       true,
     );
   }

@@ -10,8 +10,9 @@ import { disabledMode } from './disabled-mode';
 import { effectiveMode, type ModeSource } from './effective-mode';
 import { everyNthSampling } from './every-nth-sampling';
 import { legalNoticeGate } from './legal-notice-gate';
+import { operatorRequestVerdict, operatorSwitch, switchTimeline, type OperatorVerdict } from './operator-request';
 import { perCallVeto } from './per-call-veto';
-import type { PolicyInput, RecordingChannels } from './policy-input';
+import type { OperatorRequest, PolicyInput, RecordingChannels } from './policy-input';
 import type { Draft, PolicyRule } from './policy-rule';
 import { describeChannels } from './recording-channels';
 import { consentPromptForMode, type ConsentPromptKind, type RecordingMode } from './recording-mode';
@@ -48,21 +49,26 @@ const GATES: readonly PolicyRule[] = [legalNoticeGate, disabledMode, perCallVeto
 /** The rules composed for each mode, in the order they are applied. */
 export const RULES_BY_MODE: Readonly<Record<RecordingMode, readonly PolicyRule[]>> = {
   disabled: [legalNoticeGate, disabledMode],
-  'opt-in': [...GATES, agentConsentOnFile, callerConsent, conversationGate, supervisorAudio],
-  'every-nth': [...GATES, everyNthSampling, agentConsentOnFile, callerConsent, agentOptOut, conversationGate, supervisorAudio],
+  'opt-in': [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio],
+  'every-nth': [...GATES, everyNthSampling, agentConsentOnFile, callerConsent, agentOptOut, operatorSwitch, conversationGate, supervisorAudio],
   manual: [...GATES, agentConsentOnFile, callerConsent, manualToggle, conversationGate, supervisorAudio],
-  'permanent-opt-out': [...GATES, agentConsentOnFile, callerConsent, conversationGate, supervisorAudio],
-  permanent: [...GATES, agentConsentOnFile, callerConsent, conversationGate, supervisorAudio],
+  'permanent-opt-out': [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio],
+  permanent: [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio],
 };
 
 export function decideRecording(input: PolicyInput): RecordingDecision {
   const em = effectiveMode(input.group.mode, input.extensionMode, input.callOverride, input.group.perCallMayLoosenTo);
+  const manual = em.mode === 'manual';
+  const operator = input.operatorRequests ?? [];
+  // An operator's switch works like the record key: a stop and a later start open a new
+  // segment (a new file: uuid_record would overwrite the old one), in every mode.
+  const presses = operator.length === 0 ? input.manualPresses : switchTimeline(manual ? input.manualPresses : [], operator, !manual);
   let draft: Draft = {
     mode: em.mode,
     modeSource: em.source,
     channels: input.group.channels,
     prompt: consentPromptForMode(em.mode),
-    segment: callSegments(input.transfers, input.manualPresses, em.mode === 'manual'),
+    segment: callSegments(input.transfers, presses, manual || operator.length > 0),
     reasons: [],
     trail: [...em.trail],
     masked: false,
@@ -90,4 +96,9 @@ export function decideRecording(input: PolicyInput): RecordingDecision {
     segment: draft.segment.number,
     masked: record && draft.masked,
   };
+}
+
+/** An operator's start / stop judged by the same rules (see operatorRequestVerdict). */
+export function judgeOperatorRequest(input: PolicyInput, request: OperatorRequest): OperatorVerdict {
+  return operatorRequestVerdict(input, request, decideRecording);
 }

@@ -14,6 +14,7 @@ export * from './caller-consent';
 export * from './agent-record-key';
 export * from './conversation-gate';
 export * from './supervisor-audio';
+export * from './operator-request';
 export * from './recording-channels';
 export * from './announcements';
 export * from './decide-recording';

@@ -80,6 +80,18 @@ export interface SupervisorPresence {
   readonly consentOnFile: ConsentOnFile;
 }
 
+/**
+ * A live-operations request to switch the recording, already accepted by
+ * operatorRequestVerdict (a refused one never becomes input). Explicit, not a toggle.
+ */
+export interface OperatorRequest {
+  readonly action: 'start' | 'stop';
+  /** The same clock as ManualPress.at (FreeSWITCH µs): only the order matters. */
+  readonly at: number;
+  /** Who asked (the live-ops user), for the evidence. */
+  readonly by: string;
+}
+
 export interface PolicyInput {
   /** recording.legalNoticeAcknowledged: nothing records until the operator has set it. */
   readonly legalNoticeAcknowledged: boolean;
@@ -99,6 +111,8 @@ export interface PolicyInput {
   /** The caller leg is bridged to an agent now. */
   readonly bridged: boolean;
   readonly transfers: readonly Transfer[];
-  /** Active eavesdrop sessions on the agent leg. */
+  /** Active eavesdrop sessions, each mode as seen from the agent leg (see supervisorsForPolicy in src/coaching). */
   readonly supervisors: readonly SupervisorPresence[];
+  /** Accepted live-operations starts / stops, in call order; none when absent. */
+  readonly operatorRequests?: readonly OperatorRequest[];
 }
