@@ -25,15 +25,19 @@ async function main(argv: string[]): Promise<number> {
       const config = loadConfig();
       configureLogger(config.log);
       const { Daemon, routeSessions } = await import('./daemon');
+      // Calls: consent flow, bridge, recording policies (src/calls/, src/recorder/). The
+      // controllers table is also live operations' RecordingControl, so it comes first.
+      const { CallControllers, adoptRunningCalls, createCallHandler } = await import('./calls');
+      const controllers = new CallControllers();
+      const calls = createCallHandler({ recording: config.recording, logger, controllers });
       // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
       const { Coaching } = await import('./coaching');
-      const coaching = new Coaching(config, logger);
-      // Calls: consent flow, bridge, recording policies (src/calls/, src/recorder/).
-      const { createCallHandler } = await import('./calls');
-      const calls = createCallHandler({ recording: config.recording, logger });
+      const coaching = new Coaching(config, logger, { recordingControl: controllers });
       const daemon = new Daemon(config, logger, { onSession: routeSessions({ calls, coaching: coaching.handler }) });
+      let adoption: { stop(): void } | undefined;
       const stop = async (signal: string) => {
         logger.info(`${signal}: stopping`);
+        adoption?.stop();
         await coaching.stop();
         await daemon.stop();
         process.exit(0);
@@ -41,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await daemon.start();
+      // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
+      adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });
       await coaching.start(daemon);
       return -1; // keep running
     }

@@ -8,17 +8,21 @@ import {
   DISABLED_GROUP,
   decideRecording,
   desiredRecording,
+  judgeOperatorRequest,
   policyForExtension,
   reconcile,
   type ConsentOnFile,
   type ConsentState,
   type ExtensionPolicy,
+  type OperatorRequest,
   type PolicyInput,
   type RecordingConfig,
   type RecordingDecision,
 } from '../policies';
+import type { RecordingControlResult, RecordingRequester } from '../coaching/recording-control';
 import type { Recorder } from '../recorder';
 import { callerLeg, type CallState, type Micros } from '../streams';
+import type { AdoptedCall } from './adopted-call';
 import { appendEvidence } from './call-evidence';
 import { currentConsent, policyInputOf } from './call-policy-input';
 
@@ -31,6 +35,8 @@ export interface CallControllerOptions {
   readonly group?: string;
   /** The extension the group's target rings, when it rings exactly one (known before the bridge). */
   readonly expectedAgent?: string;
+  /** A call already running when this daemon started: what the evidence and FreeSWITCH showed of it. */
+  readonly adopted?: AdoptedCall;
 }
 
 interface AgentFacts {
@@ -65,7 +71,9 @@ export class CallController {
   private consent: ConsentState = 'not-asked';
   private consentAnsweredAt: Micros | undefined;
   private readonly agents = new Map<string, Promise<AgentFacts>>();
+  /** Supervisor extension → consent on file; "unknown" while the lookup runs. */
   private readonly supervisors = new Map<string, ConsentOnFile>();
+  private readonly operatorRequests: OperatorRequest[] = [];
   private lastCall: CallState | undefined;
   private lastDecisionKey: string | undefined;
   private digitsLogged = 0;
@@ -84,6 +92,14 @@ export class CallController {
   ) {
     this.log = options.logger.child({ module: 'calls', callId });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    const adopted = options.adopted;
+    if (adopted) {
+      this.consent = adopted.consent;
+      this.consentAnsweredAt = adopted.consentAnsweredAt;
+      // The counter was taken by the daemon that routed the call: never a second number.
+      if (adopted.agent) this.agents.set(adopted.agent.extension, Promise.resolve({ consent: adopted.agent.consent, ...(adopted.agent.callNumber !== undefined ? { callNumber: adopted.agent.callNumber } : {}) }));
+      options.recorder.adopt(callId, adopted.running, adopted.announced);
+    }
   }
 
   start(): void {
@@ -116,6 +132,35 @@ export class CallController {
     if (at !== undefined) this.consentAnsweredAt = at;
     this.options.daemon.annotate(this.callId, { consent: MQTT_CONSENT[consent] });
     this.schedule();
+  }
+
+  /**
+   * A live-operations start / stop: judged by the policy on the call as it stands, answered
+   * with its sentence, audited with who asked. An accepted request becomes policy input, so
+   * the next run starts or stops the recording like any other change (confirmed by
+   * RECORD_START / RECORD_STOP as usual, reported on MQTT).
+   */
+  async request(action: 'start' | 'stop', by: RecordingRequester): Promise<RecordingControlResult> {
+    const call = this.lastCall ?? this.options.daemon.registry.get(this.callId);
+    if (!call || this.callerHungUp()) return { ok: false, reason: 'the call has ended' };
+    const ev = await this.evaluation(call);
+    const latest = Math.max(call.updatedAt ?? 0, ...call.digits.map((d) => d.at ?? 0), ...this.operatorRequests.map((r) => r.at));
+    // FreeSWITCH's clock, just after everything seen so far: ordered against the agent's key presses.
+    const request: OperatorRequest = { action, at: latest + 1, by: by.user };
+    const verdict = judgeOperatorRequest(ev.input, request);
+    appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'operator_request', {
+      user: by.user,
+      via: by.via,
+      action,
+      ok: verdict.ok,
+      reason: verdict.reason,
+      ruleTrail: verdict.ruleTrail,
+    });
+    if (verdict.ok) {
+      this.operatorRequests.push(request);
+      this.schedule();
+    }
+    return { ok: verdict.ok, reason: verdict.reason };
   }
 
   markAnnounced(id: string): void {
@@ -181,15 +226,22 @@ export class CallController {
   private async evaluation(call: CallState): Promise<Evaluation> {
     const { policy, extension } = this.policyOf(call);
     const facts = extension !== undefined ? await this.agentFacts(extension, policy) : undefined;
-    const input = policyInputOf(call, {
+    const adopted = this.options.adopted;
+    // An adopted call's keys and transfers before this daemon started come from the evidence.
+    const seen = adopted && adopted.digits.length > 0 ? { ...call, digits: [...adopted.digits, ...call.digits] } : call;
+    const fresh = policyInputOf(seen, {
       legalNoticeAcknowledged: this.options.recording.legalNoticeAcknowledged,
       policy,
       consent: this.consent,
       ...(this.consentAnsweredAt !== undefined ? { consentAnsweredAt: this.consentAnsweredAt } : {}),
       agentConsentOnFile: facts?.consent ?? 'unknown',
       ...(facts?.callNumber !== undefined ? { agentCallNumber: facts.callNumber } : {}),
-      supervisorConsent: (leg) => this.supervisorConsent(call, leg),
+      supervisorConsent: (ext) => this.supervisorConsent(ext),
+      supervisorNames: this.options.daemon.annotationsOf(this.callId).supervisors ?? {},
+      operatorRequests: this.operatorRequests,
+      ...(adopted ? { seeded: true } : {}),
     });
+    const input: PolicyInput = adopted && adopted.transfers.length > 0 ? { ...fresh, transfers: [...adopted.transfers, ...fresh.transfers] } : fresh;
     return { decision: decideRecording(input), input, policy, ...(extension !== undefined ? { extension } : {}) };
   }
 
@@ -244,19 +296,23 @@ export class CallController {
     return facts;
   }
 
-  /** Looked up in the background; until known it is "unknown", which masks (the safe side). */
-  private supervisorConsent(call: CallState, leg: string): ConsentOnFile {
-    const known = this.supervisors.get(leg);
+  /**
+   * By the supervisor's extension (agent_consents holds supervisors too). Looked up in the
+   * background; until known it is "unknown", which masks (the safe side). No extension: unknown.
+   */
+  private supervisorConsent(extension: string | undefined): ConsentOnFile {
+    if (extension === undefined) return 'unknown';
+    const known = this.supervisors.get(extension);
     if (known !== undefined) return known;
-    this.supervisors.set(leg, 'unknown');
-    const extension = call.legs.find((l) => l.uuid === leg)?.callerNumber;
-    if (extension !== undefined) {
-      void this.options.daemon.store.repository
-        .getAgentConsent(extension)
-        .then((c) => this.supervisors.set(leg, c ? 'yes' : 'no'))
-        .catch(() => undefined)
-        .finally(() => this.schedule());
-    }
+    this.supervisors.set(extension, 'unknown');
+    void this.options.daemon.store.repository
+      .getAgentConsent(extension)
+      .then((c) => {
+        this.supervisors.set(extension, c ? 'yes' : 'no');
+        appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'supervisor_facts', { extension, consentOnFile: c ? 'yes' : 'no' });
+      })
+      .catch((err: Error) => this.log.warn(`supervisor ${extension}'s recording consent could not be read (${err.message}); treated as none`))
+      .finally(() => this.schedule());
     return 'unknown';
   }
 
@@ -301,6 +357,8 @@ export class CallController {
         veto: i.veto,
         callOverride: i.callOverride ?? null,
         legalNoticeAcknowledged: i.legalNoticeAcknowledged,
+        supervisors: i.supervisors.map((s) => ({ mode: s.mode, consentOnFile: s.consentOnFile })),
+        operatorRequests: (i.operatorRequests ?? []).map((r) => ({ action: r.action, by: r.by })),
       },
     });
     const observed = this.options.recorder.observed(this.callId);

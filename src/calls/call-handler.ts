@@ -5,9 +5,10 @@ import { EslDisconnectedError } from '../esl/errors';
 import type { OutboundSession } from '../esl/outbound-server';
 import type { Logger } from '../logger';
 import { consentFlow, type RecordingConfig } from '../policies';
-import { Recorder } from '../recorder';
+import type { Recorder } from '../recorder';
 import { appendEvidence } from './call-evidence';
 import { CallController } from './call-controller';
+import { CallControllers } from './call-controllers';
 import { runConsentFlow } from './consent-runner';
 import { extensionOfDialString } from './dial-string';
 
@@ -16,6 +17,8 @@ export interface CallHandlerOptions {
   readonly logger: Logger;
   /** Called with each call's controller (tests and the demo await `done`). */
   readonly onController?: (controller: CallController) => void;
+  /** Shared with live operations (RecordingControl) and the adoption of running calls; a private one if omitted. */
+  readonly controllers?: CallControllers;
 }
 
 /** The one line an operator needs when recording is off by configuration. */
@@ -24,30 +27,17 @@ export const LEGAL_NOTICE_LINE =
   'Calls are still routed; set it to true once you have read the legal notice in README.md ("Recording policies").';
 
 /**
- * One Recorder per daemon (it owns the observed state of every call's recordings). Created
- * at the first call, because the daemon's inbound connection and store exist only then.
+ * One Recorder per daemon (it owns the observed state of every call's recordings), kept by
+ * the controllers table. Created at the first call, because the daemon's inbound connection
+ * and store exist only then.
  */
 export function createCallHandler(options: CallHandlerOptions): SessionHandler {
   const log = options.logger.child({ module: 'calls' });
   if (!options.recording.legalNoticeAcknowledged) log.warn(LEGAL_NOTICE_LINE);
-  const recorders = new WeakMap<Daemon, Recorder>();
-  const recorderOf = (daemon: Daemon): Recorder => {
-    let r = recorders.get(daemon);
-    if (!r) {
-      r = new Recorder({
-        api: (command) => daemon.inbound.api(command),
-        queue: daemon.store.queue,
-        publisher: daemon.publisher,
-        recording: options.recording,
-        logger: options.logger,
-      });
-      recorders.set(daemon, r);
-    }
-    return r;
-  };
+  const controllers = options.controllers ?? new CallControllers();
   return async (session, daemon) => {
     try {
-      await handleCall(session, daemon, recorderOf(daemon), options, log);
+      await handleCall(session, daemon, controllers.recorderOf(daemon, options.recording, options.logger), controllers, options, log);
     } catch (err) {
       // The caller hung up (the socket closed under a command): the controller still sees the
       // call to its end through the inbound connection; nothing is left to do here.
@@ -57,7 +47,7 @@ export function createCallHandler(options: CallHandlerOptions): SessionHandler {
   };
 }
 
-async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Recorder, options: CallHandlerOptions, log: Logger): Promise<void> {
+async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Recorder, controllers: CallControllers, options: CallHandlerOptions, log: Logger): Promise<void> {
   const callId = session.uuid;
   const headers = session.channelData.headers;
   const cfg = options.recording;
@@ -73,6 +63,7 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
     ...(groupName !== undefined ? { group: groupName } : {}),
     ...(expectedAgent !== undefined ? { expectedAgent } : {}),
   });
+  controllers.add(controller);
   options.onController?.(controller);
   controller.start();
   evidence('call_accepted', {

@@ -5,11 +5,13 @@ import {
   type ConsentOnFile,
   type ConsentState,
   type ExtensionPolicy,
+  type OperatorRequest,
   type PolicyInput,
   type SupervisorPresence,
   type Transfer,
 } from '../policies';
-import { activeMonitors, callerLeg, type CallState, type Micros } from '../streams';
+import { supervisorsForPolicy } from '../coaching/supervisors-for-policy';
+import { callerLeg, type CallState, type Micros } from '../streams';
 
 export interface CallFacts {
   readonly legalNoticeAcknowledged: boolean;
@@ -20,14 +22,35 @@ export interface CallFacts {
   readonly consentAnsweredAt?: Micros;
   readonly agentConsentOnFile: ConsentOnFile;
   readonly agentCallNumber?: number;
-  /** Consent on file of a supervisor's leg (by leg uuid). */
-  readonly supervisorConsent: (supervisorLeg: string) => ConsentOnFile;
+  /**
+   * Consent on file of a supervisor, by the extension coaching authorised (undefined when the
+   * call table cannot name one: that is "unknown", i.e. no consent).
+   */
+  readonly supervisorConsent: (extension: string | undefined) => ConsentOnFile;
+  /** Supervisor leg → extension, as coaching annotated the call (daemon.annotationsOf(callId).supervisors). */
+  readonly supervisorNames?: Readonly<Record<string, string>>;
+  /** The call was seeded from `show channels` (adopted): see seededBridged. */
+  readonly seeded?: boolean;
+  /** Live-operations switches the policy accepted. */
+  readonly operatorRequests?: readonly OperatorRequest[];
 }
 
 /** The caller leg is talking to an agent right now. */
 export function isBridged(call: CallState): boolean {
   const caller = callerLeg(call);
   return caller !== undefined && !caller.hungup && caller.bridgedTo !== undefined;
+}
+
+/**
+ * For a call seeded from `show channels` (a daemon adopting it after a restart): the rows
+ * carry no bridge columns, but an answered, ACTIVE agent leg whose row names the caller's
+ * call (call_uuid) is in conversation with it. Only while no bridge event was seen since;
+ * once one is, isBridged alone decides.
+ */
+export function seededBridged(call: CallState): boolean {
+  const caller = callerLeg(call);
+  if (caller === undefined || caller.hungup || caller.bridgedAt !== undefined || caller.unbridgedAt !== undefined) return false;
+  return call.legs.some((l) => l.role === 'agent' && l.answered && !l.hungup && l.bridgedAt === undefined && l.unbridgedAt === undefined && l.callState === 'ACTIVE');
 }
 
 /**
@@ -71,9 +94,10 @@ export function policyInputOf(call: CallState, facts: CallFacts): PolicyInput {
   const agentDigits = call.digits
     .filter((d) => d.role === 'agent')
     .map((d) => ({ digit: d.digit, at: d.at ?? 0 }));
-  const supervisors: SupervisorPresence[] = activeMonitors(call).map((m) => ({
-    mode: m.mode,
-    consentOnFile: facts.supervisorConsent(m.supervisorLeg),
+  // Modes as seen from the agent's leg, whatever leg an eavesdrop targets (src/coaching).
+  const supervisors: SupervisorPresence[] = supervisorsForPolicy(call, facts.supervisorNames).map((s) => ({
+    mode: s.mode,
+    consentOnFile: facts.supervisorConsent(s.supervisor),
   }));
   return {
     legalNoticeAcknowledged: facts.legalNoticeAcknowledged,
@@ -85,8 +109,9 @@ export function policyInputOf(call: CallState, facts: CallFacts): PolicyInput {
     agentConsentOnFile: facts.agentConsentOnFile,
     ...(facts.agentCallNumber !== undefined ? { agentCallNumber: facts.agentCallNumber } : {}),
     manualPresses: group.manualKey !== undefined ? manualPressesFromDigits(agentDigits, group.manualKey) : [],
-    bridged: isBridged(call),
+    bridged: isBridged(call) || (facts.seeded === true && seededBridged(call)),
     transfers: transfersOf(call),
     supervisors,
+    ...(facts.operatorRequests !== undefined && facts.operatorRequests.length > 0 ? { operatorRequests: facts.operatorRequests } : {}),
   };
 }

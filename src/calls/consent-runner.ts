@@ -41,7 +41,8 @@ export async function runConsentFlow(session: OutboundSession, flow: ConsentFlow
         const digit = done.headers[`variable_${CONSENT_DIGIT_VARIABLE}`];
         const invalid = done.headers[`variable_${CONSENT_DIGIT_VARIABLE}_invalid`];
         outcome = consentOutcome(digit, invalid);
-        hooks.evidence('consent', { prompt: flow.prompt, outcome, digit: digit ?? null, invalidInput: invalid ?? null });
+        // answeredAt (FreeSWITCH µs): a daemon that adopts the call after a restart tells a later 9 from this answer.
+        hooks.evidence('consent', { prompt: flow.prompt, outcome, digit: digit ?? null, invalidInput: invalid ?? null, answeredAt: timestampOf(done) ?? null });
         const confirmation = flow.steps.find((s) => s.step === 'confirm');
         const announcement = confirmation && confirmation.step === 'confirm' ? confirmation.byOutcome[outcome] : undefined;
         if (announcement) hooks.announced(announcement.id);

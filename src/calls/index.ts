@@ -1,6 +1,9 @@
-// The calls module's public surface: the SessionHandler for routeSessions({ calls }) and its per-call controller.
+// The calls module's public surface: the SessionHandler for routeSessions({ calls }), its per-call controller, the controllers table (RecordingControl) and adoption.
 
 export * from './call-handler';
 export * from './call-controller';
 export * from './call-policy-input';
 export * from './dial-string';
+export * from './call-controllers';
+export * from './call-adoption';
+export * from './adopted-call';

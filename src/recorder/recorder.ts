@@ -104,7 +104,13 @@ export class Recorder {
       reply = (err as Error).message;
     }
     s.observed = observeRecording(s.observed, { kind: 'reply', command, ok });
-    this.evidence(callId, 'command_sent', { command: command.kind, wire: text, ok, reply: reply.slice(0, 200) });
+    // FreeSWITCH says it records no such file (switch_ivr_stop_record_session found no bug):
+    // a belief carried over a restart was stale. Believed, so the stop is not re-sent forever.
+    if (!ok && command.kind === 'stop' && /Cannot stop record session/i.test(reply)) {
+      s.observed = observeRecording(s.observed, { kind: 'RECORD_STOP', path: command.path });
+    }
+    // An announcement's id lets a later run (after a restart) know it was played.
+    this.evidence(callId, 'command_sent', { command: command.kind, ...(command.kind === 'announce' ? { id: command.id } : {}), wire: text, ok, reply: reply.slice(0, 200) });
     if (!ok) this.log.warn(`FreeSWITCH refused "${text}": ${reply}`, { callId });
     return ok;
   }
@@ -129,6 +135,17 @@ export class Recorder {
         await this.stopped(call.callId, r, s);
       }
     }
+  }
+
+  /**
+   * A call already running when this daemon started: ESL cannot replay what the last run
+   * saw, so the observed state is rebuilt from what is known (recordings still running,
+   * announcements already played); a running file's mask is then unknown and reconcile
+   * sends the wanted one again.
+   */
+  adopt(callId: string, running: readonly string[], announced: readonly string[]): void {
+    const s = this.state(callId);
+    s.observed = observeRecording(s.observed, { kind: 'resync', running, announced });
   }
 
   forget(callId: string): void {

@@ -3,13 +3,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCallHandler, type CallController } from '../../src/calls';
+import { adoptRunningCalls, CallControllers, createCallHandler, type CallAdoption, type CallController } from '../../src/calls';
+import { Coaching, type CoachingConfig, type LiveOpsConfig } from '../../src/coaching';
 import { defaultsWith, type CallwardenConfig, type DeepPartial } from '../../src/config';
 import { Daemon, routeSessions } from '../../src/daemon';
 import type { GroupSettings, RecordingConfig } from '../../src/policies';
 import type { DialplanStep } from '../../src/simulator/core';
 import type { ReceivedCommand } from '../../src/simulator/connection';
-import { Simulator, type CallHandle } from '../../src/simulator/simulator';
+import type { Session } from '../../src/simulator/session';
+import { defaultDialplan, Simulator, type CallHandle } from '../../src/simulator/simulator';
 import type { EvidenceRecord, RecordingRecord } from '../../src/store';
 import { captureLogger, type CapturedLine } from '../support/capture-logger';
 
@@ -39,6 +41,9 @@ export interface HarnessOptions {
   readonly sim?: Simulator;
   readonly store?: { filename: string; outboxDir: string };
   readonly recordingsDir?: string;
+  /** Also run coaching (*98*) and live operations, with the call controllers as its RecordingControl. */
+  readonly coaching?: DeepPartial<CoachingConfig>;
+  readonly liveOps?: DeepPartial<LiveOpsConfig>;
 }
 
 export interface Harness {
@@ -46,6 +51,8 @@ export interface Harness {
   readonly daemon: Daemon;
   readonly config: CallwardenConfig;
   readonly controllers: CallController[];
+  /** Present when HarnessOptions.coaching was given. */
+  readonly coaching?: Coaching;
   readonly log: CapturedLine[];
   readonly recordingsDir: string;
   controllerOf(callId: string): Promise<CallController>;
@@ -60,7 +67,7 @@ export interface Harness {
  * 10xx → bridge user/10xx (where a transfer sends the caller).
  */
 export function groupDialplan(sim: () => Simulator, vars: Readonly<Record<string, string>> = {}) {
-  return (dest: string): DialplanStep[] | undefined => {
+  return (dest: string, session: Session): DialplanStep[] | undefined => {
     if (dest === '5000') {
       const o = sim().outbound;
       const steps: DialplanStep[] = [{ app: 'set', arg: 'callwarden_group=hotline' }];
@@ -71,7 +78,8 @@ export function groupDialplan(sim: () => Simulator, vars: Readonly<Record<string
       return steps;
     }
     if (/^10\d\d$/.test(dest)) return [{ app: 'bridge', arg: `user/${dest}` }];
-    return undefined;
+    // *98*<ext> (coaching) and the rest as the captures' dialplan.
+    return defaultDialplan(() => sim().outbound, () => sim().supervisorOutbound)(dest, session);
   };
 }
 
@@ -86,20 +94,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = harnessConfig(port, {
     store: options.store ?? { filename: ':memory:', outboxDir: tmpOutbox() },
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
+    ...(options.coaching ? { coaching: options.coaching } : {}),
+    ...(options.liveOps ? { liveOps: options.liveOps } : {}),
   });
   const captured = captureLogger();
   const controllers: CallController[] = [];
   const waiting = new Map<string, (c: CallController) => void>();
-  const handler = createCallHandler({
-    recording: config.recording,
-    logger: captured.logger,
-    onController: (c) => {
-      controllers.push(c);
-      waiting.get(c.callId)?.(c);
-    },
-  });
-  const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler }), resyncIntervalMs: 0 });
+  const onController = (c: CallController): void => {
+    controllers.push(c);
+    waiting.get(c.callId)?.(c);
+  };
+  // As src/cli.ts `run`: one controllers table for the call sockets, adoption and live operations.
+  const table = new CallControllers();
+  const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
+  const coaching = options.coaching ? new Coaching(config, captured.logger, { recordingControl: table }) : undefined;
+  const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
   await daemon.start();
+  const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: captured.logger, controllers: table, onController });
+  await coaching?.start(daemon);
   // The simulator's waits re-check on its own model changes; let the daemon's call-state
   // changes wake them too, so one wait can watch both sides.
   const wake = daemon.registry.calls$.subscribe(() => sim.core.notify());
@@ -114,6 +126,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     daemon,
     config,
     controllers,
+    ...(coaching ? { coaching } : {}),
     log: captured.entries,
     recordingsDir,
     controllerOf: (callId) => {
@@ -130,6 +143,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async stop() {
       wake.unsubscribe();
+      adoption.stop();
+      await coaching?.stop();
       await daemon.stop();
       if (!options.sim) await sim.stop();
     },

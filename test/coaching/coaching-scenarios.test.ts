@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coaching, type RecordingControl } from '../../src/coaching';
+import { Coaching } from '../../src/coaching';
 import { defaultsWith, type CallwardenConfig, type DeepPartial } from '../../src/config';
 import { Daemon, routeSessions } from '../../src/daemon';
 import { defaultDialplan, Simulator, type CallHandle } from '../../src/simulator/simulator';
@@ -23,21 +23,6 @@ const NOT_AVAILABLE = 'tone_stream://%(250,250,480,620);loops=4';
 const NOTIFY = 'tone_stream://%(200,100,1400);loops=2';
 const OPS_PASSWORD = 'correct horse battery staple';
 
-/**
- * TEST DOUBLE, not the real thing: refuses "start" on the calls it was told the caller
- * objected to, with the sentence the opt-in policy gives. The real RecordingControl comes
- * from the recording controller (src/calls/), which decides from the call's policy.
- */
-class PolicyLikeRecordingControlDouble implements RecordingControl {
-  readonly requests: Array<{ callId: string; action: string; user: string }> = [];
-  constructor(private readonly objected: Set<string>) {}
-  async request(callId: string, action: 'start' | 'stop', by: { user: string }): Promise<{ ok: boolean; reason: string }> {
-    this.requests.push({ callId, action, user: by.user });
-    if (action === 'start' && this.objected.has(callId)) return { ok: false, reason: 'the caller objected to recording (pressed 9); opt-in does not record this call' };
-    return { ok: true, reason: `recording ${action} requested` };
-  }
-}
-
 describe('Coaching (*98*<ext>) and live operations through the simulator', function () {
   this.timeout(20_000);
   let sim: Simulator;
@@ -45,8 +30,6 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
   let coaching: Coaching | undefined;
   let ops: OpsSubscriber | undefined;
   let node: string;
-  const objected = new Set<string>();
-  let recordingControl: PolicyLikeRecordingControlDouble;
   const log = captureLogger();
 
   function config(port: number, overrides: { coaching?: Record<string, unknown> }): CallwardenConfig {
@@ -81,7 +64,9 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
   async function start(overrides: { coaching?: Record<string, unknown> } = {}): Promise<void> {
     const port = await sim.listen(0);
     const cfg = config(port, overrides);
-    coaching = new Coaching(cfg, log.logger, { recordingControl });
+    // No RecordingControl here: these calls bypass callwarden's call handler (6001 bridges
+    // straight to the agent). The real one is exercised in test/calls/live-ops-record.test.ts.
+    coaching = new Coaching(cfg, log.logger);
     daemon = new Daemon(cfg, log.logger, { onSession: routeSessions({ coaching: coaching.handler }), resyncIntervalMs: 0 });
     await daemon.start();
     await coaching.start(daemon);
@@ -142,7 +127,6 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
 
   beforeEach(() => {
     node = `cw-coach-${randomBytes(3).toString('hex')}`;
-    recordingControl = new PolicyLikeRecordingControlDouble(objected);
     // 6001: a customer line bridged straight to the agent (the call controller is not under test here).
     const s: Simulator = new Simulator({
       dialplan: (dest, session) =>
@@ -290,15 +274,14 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
     await mqttState(call.uuid, (v) => v !== undefined && v.monitors.length === 0, 'monitor gone');
   });
 
-  it('live ops: "record" on a call whose caller objected is refused with the reason, and audited', async () => {
+  it('live ops: "record" needs credentials and the permission; every answer is audited', async () => {
     await start();
     const { call } = await agentCall();
-    objected.add(call.uuid);
+    // Without a recording controller the request is refused, and says why (the objection case
+    // through the real controller: test/calls/live-ops-record.test.ts).
     const answer = await post(`/v1/calls/${call.uuid}/recording`, { action: 'start' });
     expect(answer.status).to.equal(409);
-    expect(answer.json).to.include({ ok: false, command: 'record start', callId: call.uuid });
-    expect(String(answer.json.reason)).to.match(/caller objected/);
-    expect(recordingControl.requests).to.deep.equal([{ callId: call.uuid, action: 'start', user: 'ops1' }]);
+    expect(answer.json).to.include({ ok: false, command: 'record start', callId: call.uuid, reason: 'recording control not available' });
     const evidence = await (daemon as Daemon).store.queue.drained().then(() => (daemon as Daemon).store.repository.listEvidence(call.uuid));
     expect(evidence.map((e) => e.kind)).to.include('ops_command');
     expect(evidence.find((e) => e.kind === 'ops_command')?.detail).to.include({ user: 'ops1', ok: false, command: 'record start' });

@@ -63,6 +63,14 @@ describe('recorder', () => {
     expect(evidence[0]?.detail).to.include({ ok: false, wire: `uuid_record ${LEG} start ${PATH}` });
   });
 
+  it('adopt: files a previous run saw running count as running (mask unknown); a stop FreeSWITCH cannot find ends that belief', async () => {
+    const { recorder } = fakeRecorder(() => '-ERR Cannot stop record session!');
+    recorder.adopt(LEG, [PATH], ['recording-started:1']);
+    expect(recorder.observed(LEG)).to.deep.include({ running: [PATH], masked: 'unknown', announced: ['recording-started:1'] });
+    expect(await recorder.execute(LEG, { kind: 'stop', leg: LEG, path: PATH })).to.equal(false);
+    expect(recorder.observed(LEG)).to.deep.include({ running: [], stopsInFlight: [] });
+  });
+
   it('mask / unmask: FreeSWITCH fires no event, so the accepted reply is the signal', async () => {
     const { recorder, sent } = fakeRecorder(() => '+OK Success');
     await recorder.sync(withRecording(emptyCall(LEG, 'n'), true));

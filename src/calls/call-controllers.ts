@@ -1,0 +1,59 @@
+// The live call controllers of one daemon and its one Recorder; answers live operations' recording requests (RecordingControl).
+
+import type { RecordingControl, RecordingControlResult, RecordingRequester } from '../coaching/recording-control';
+import type { Daemon } from '../daemon';
+import type { Logger } from '../logger';
+import type { RecordingConfig } from '../policies';
+import { Recorder } from '../recorder';
+import type { CallController } from './call-controller';
+
+/**
+ * Created before the daemon (the CLI hands it to Coaching as its RecordingControl and to the
+ * call handler and the adoption), so both ways a call gets a controller — the call socket,
+ * or adoption after a restart — share one table and one Recorder per daemon.
+ */
+export class CallControllers implements RecordingControl {
+  private readonly live = new Map<string, CallController>();
+  private readonly recorders = new WeakMap<Daemon, Recorder>();
+
+  /** One Recorder per daemon (it owns the observed state of every call's recordings); the inbound connection and store exist once the daemon has started. */
+  recorderOf(daemon: Daemon, recording: RecordingConfig, logger: Logger): Recorder {
+    let r = this.recorders.get(daemon);
+    if (!r) {
+      r = new Recorder({
+        api: (command) => daemon.inbound.api(command),
+        queue: daemon.store.queue,
+        publisher: daemon.publisher,
+        recording,
+        logger,
+      });
+      this.recorders.set(daemon, r);
+    }
+    return r;
+  }
+
+  /** Kept until the call's last recording is checked. */
+  add(controller: CallController): void {
+    this.live.set(controller.callId, controller);
+    void controller.done.then(() => {
+      if (this.live.get(controller.callId) === controller) this.live.delete(controller.callId);
+    });
+  }
+
+  get(callId: string): CallController | undefined {
+    return this.live.get(callId);
+  }
+
+  has(callId: string): boolean {
+    return this.live.has(callId);
+  }
+
+  /** Live operations' start / stop: the call's own controller judges it by the call's policy. */
+  async request(callId: string, action: 'start' | 'stop', by: RecordingRequester): Promise<RecordingControlResult> {
+    const controller = this.live.get(callId);
+    if (controller === undefined) {
+      return { ok: false, reason: 'callwarden does not control recording on this call (it was not handed to the daemon by the dialplan)' };
+    }
+    return controller.request(action, by);
+  }
+}
