@@ -11,7 +11,7 @@ import { MonitorTracker } from './monitor-tracker';
 import { unavailableRecordingControl, type RecordingControl } from './recording-control';
 
 export interface CoachingOptions {
-  /** From the recording controller (src/calls/); until then every ops "record" is refused. */
+  /** The call controllers table (src/calls/ CallControllers); without one every ops "record" is refused. */
   readonly recordingControl?: RecordingControl;
 }
 
