@@ -69,7 +69,7 @@ describe('Daemon', () => {
   });
 
   it('leaves no group, subscription or call behind after 10,000 simulated calls', async function () {
-    this.timeout(120_000);
+    this.timeout(300_000); // ~30 s alone on 2 cores; room for a loaded CI machine
     await start();
     await daemon.inbound.ready();
     const total = Number(process.env.LEAK_CALLS ?? 10_000);
@@ -82,7 +82,7 @@ describe('Daemon', () => {
       const calls = Array.from({ length: batch }, (_, j) => sim.placeCall({ from: String(10_000 + i + j), to: '5001' }));
       await sim.advance(10);
       for (const call of calls) sim.hangup(call);
-      await until(daemon.registry.calls$, () => ended === i + batch, `calls ${i}..${i + batch} to end`, 20_000);
+      await until(daemon.registry.calls$, () => ended === i + batch, `calls ${i}..${i + batch} to end`, 60_000);
     }
     sub.unsubscribe();
     expect(ended).to.equal(total);

@@ -71,14 +71,19 @@ describe('FrameParser on the captured traces', () => {
     const samples = [
       readTrace('protocol', 'protocol').rx,
       readTrace('protocol', 'auth-bad').rx,
-      readTrace('consent-bridge-coach', 'consent-socket').rx.subarray(0, 26773 + 7306),
+      // connect reply (a 6.7 KB URL-encoded header block), myevents, linger, the first sendmsg reply
+      readTrace('consent-bridge-coach', 'consent-socket').rx.subarray(0, 6922),
     ];
     for (const bytes of samples) {
-      const whole = parseAll(bytes).map(digest).join('\n');
+      const whole = parseAll(bytes);
+      const heads = whole.map((f) => JSON.stringify(f.headers));
       for (let cut = 1; cut < bytes.length; cut++) {
         const parser = new FrameParser();
         const frames = [...parser.push(bytes.subarray(0, cut)), ...parser.push(bytes.subarray(cut))];
-        if (frames.map(digest).join('\n') !== whole) expect.fail(`different frames when cut at byte ${cut}`);
+        const same =
+          frames.length === whole.length &&
+          frames.every((f, i) => JSON.stringify(f.headers) === heads[i] && (f.body === undefined ? whole[i].body === undefined : whole[i].body !== undefined && f.body.equals(whole[i].body!)));
+        if (!same) expect.fail(`different frames when cut at byte ${cut}`);
       }
     }
   });
