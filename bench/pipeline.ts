@@ -4,7 +4,8 @@
 import { createServer, connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { mkdtempSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultsWith } from '../src/config';
@@ -102,8 +103,8 @@ function oursBare(bytes: Buffer): { ms: number; events: number } {
   return { ms: performance.now() - t0, events };
 }
 
-/** A FreeSWITCH stand-in that accepts the daemon and then writes `bytes` as fast as the socket takes them. */
-async function replayServer(): Promise<{ port: number; send(bytes: Buffer): Promise<void>; close(): void }> {
+/** A FreeSWITCH stand-in that accepts the daemon and then writes the bytes it is told to, as fast as the socket takes them. */
+async function serveReplay(bytes: Buffer, send: (msg: unknown) => void, onMessage: (fn: (msg: { send?: [number, number]; close?: true }) => void) => void): Promise<void> {
   let client: Socket | undefined;
   let ready!: () => void;
   const subscribed = new Promise<void>((resolve) => (ready = resolve));
@@ -124,23 +125,48 @@ async function replayServer(): Promise<{ port: number; send(bytes: Buffer): Prom
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    async send(bytes) {
-      await subscribed;
-      for (const chunk of chunked(bytes)) {
-        if (!client!.write(chunk)) await new Promise((resolve) => client!.once('drain', resolve));
-      }
-    },
-    close() {
+  onMessage(async (msg) => {
+    if (msg.close) {
       client?.destroy();
       server.close();
+      process.exit(0);
+    }
+    if (msg.send) {
+      await subscribed;
+      for (const chunk of chunked(bytes.subarray(msg.send[0], msg.send[1]))) {
+        if (!client!.write(chunk)) await new Promise((resolve) => client!.once('drain', resolve));
+      }
+      send({ sent: true });
+    }
+  });
+  send({ port: typeof address === 'object' && address ? address.port : 0 });
+}
+
+/**
+ * The replay runs in a child process, as FreeSWITCH would: the daemon's figures then carry
+ * only the daemon's own work, not the cost of producing the bytes.
+ */
+async function replayServer(bytes: Buffer): Promise<{ port: number; send(from: number, to: number): Promise<void>; close(): void }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'callwarden-bench-bytes-')), 'events.bin');
+  writeFileSync(file, bytes);
+  const child = fork(__filename, ['--replay', file], { stdio: 'inherit' });
+  const next = () => new Promise<Record<string, unknown>>((resolve) => child.once('message', (m) => resolve(m as Record<string, unknown>)));
+  const { port } = (await next()) as { port: number };
+  return {
+    port,
+    async send(from, to) {
+      const done = next();
+      child.send({ send: [from, to] });
+      await done;
+    },
+    close() {
+      child.send({ close: true });
     },
   };
 }
 
 async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; heapPerCall: number }> {
-  const replay = await replayServer();
+  const replay = await replayServer(cap.bytes);
   const config = defaultsWith({
     node: 'bench',
     esl: { port: replay.port, format, reconnect: { initialMs: 10, maxMs: 100 } },
@@ -167,7 +193,7 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = performance.now();
-  await replay.send(cap.bytes.subarray(0, cap.liveUntil));
+  await replay.send(0, cap.liveUntil);
   await allLive;
   const t1 = performance.now();
   gc();
@@ -181,7 +207,7 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
     });
   });
   const t2 = performance.now();
-  await replay.send(cap.bytes.subarray(cap.liveUntil));
+  await replay.send(cap.liveUntil, cap.bytes.length);
   await allEnded;
   const t3 = performance.now();
   sub.unsubscribe();
@@ -230,6 +256,13 @@ async function main(): Promise<void> {
   }
 }
 
+if (process.argv[2] === '--replay') {
+  void serveReplay(
+    readFileSync(process.argv[3]!),
+    (msg) => process.send!(msg),
+    (fn) => process.on('message', fn as (m: unknown) => void),
+  );
+} else
 main().then(
   () => process.exit(0),
   (err: unknown) => {

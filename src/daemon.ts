@@ -208,11 +208,14 @@ export class Daemon {
 
   /** Writes never block a call: they go through the store's durable queue. */
   private writeRow(call: CallState): void {
-    const row = toCallRow(call);
-    const signature = JSON.stringify(row);
+    // Only the milestones a row is read for (first seen, legs added, answered, agent and
+    // group known, ended), not every event: each write is an fsync'd outbox append, and the
+    // final row at the end carries every detail anyway.
+    const caller = call.legs.find((l) => l.role === 'caller');
+    const signature = `${call.legs.length}|${caller?.answered ?? false}|${call.agentExtension ?? ''}|${call.group ?? ''}|${call.ended}`;
     if (this.rowSignatures.get(call.callId) === signature) return;
     this.rowSignatures.set(call.callId, signature);
-    this.store.queue.upsertCall(row);
+    this.store.queue.upsertCall(toCallRow(call));
   }
 
   /** The daemon's health on MQTT (status topic) whenever ESL or the database changes. */
