@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adoptRunningCalls, CallControllers, createCallHandler, type CallAdoption, type CallController } from '../../src/calls';
 import { Coaching, type CoachingConfig, type LiveOpsConfig } from '../../src/coaching';
-import { defaultsWith, type CallwardenConfig, type DeepPartial } from '../../src/config';
+import type { CallwardenConfig, DeepPartial } from '../../src/config';
 import { Daemon, routeSessions } from '../../src/daemon';
 import type { GroupSettings, RecordingConfig } from '../../src/policies';
 import type { DialplanStep } from '../../src/simulator/core';
@@ -14,6 +14,8 @@ import type { Session } from '../../src/simulator/session';
 import { defaultDialplan, Simulator, type CallHandle } from '../../src/simulator/simulator';
 import type { EvidenceRecord, RecordingRecord } from '../../src/store';
 import { captureLogger, type CapturedLine } from '../support/capture-logger';
+import { testConfig, tmpOutbox } from '../support/daemon-config';
+import { until } from '../support/wait';
 
 export const PROMPT_DIR = '/usr/share/freeswitch/sounds/callwarden/en';
 export const PROMPTS = {
@@ -91,7 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     new Simulator({ recordingsDir, heartbeatSeconds: 0, dialplan: groupDialplan(() => simRef as Simulator, options.vars) });
   simRef = sim;
   const port = sim.port ?? (await sim.listen(0));
-  const config = harnessConfig(port, {
+  const config = testConfig(port, {
     store: options.store ?? { filename: ':memory:', outboxDir: tmpOutbox() },
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
@@ -160,21 +162,7 @@ export function commandText(c: ReceivedCommand): string {
   return c.line;
 }
 
-/** As test/daemon.test.ts's testConfig (not imported: that would load its suite too). */
-export function harnessConfig(eslPort: number, overrides: DeepPartial<CallwardenConfig>): CallwardenConfig {
-  return defaultsWith({
-    node: 'callwarden-test',
-    esl: { port: eslPort, commandTimeoutMs: 2000, connectTimeoutMs: 2000, reconnect: { initialMs: 10, maxMs: 50 } },
-    outbound: { port: 0 },
-    mqtt: { url: 'off' },
-    log: { level: 'warn' },
-    ...overrides,
-  });
-}
-
-export function tmpOutbox(): string {
-  return mkdtempSync(join(tmpdir(), 'callwarden-outbox-'));
-}
+export { tmpOutbox };
 
 /** The caller hears something that takes virtual time: a prompt, an announcement (also one broadcast into the bridge). */
 export function playing(call: CallHandle, silentCaller = false): boolean {
@@ -202,6 +190,20 @@ export async function agentPicksUp(sim: Simulator, call: CallHandle, extension =
 }
 
 /** The caller hangs up after `talkMs` of conversation; resolves once the daemon has checked the call's last recording. */
+/**
+ * The common opening: the caller hears the consent menu, presses `digit`, the agent picks up,
+ * and FreeSWITCH confirms the recording (RECORD_START, seen by the daemon).
+ */
+export async function consentedAndRecording(h: Harness, digit = '1', from = '+49301234567'): Promise<CallHandle> {
+  const { sim, daemon } = h;
+  const call = sim.placeCall({ from, to: '5000' });
+  await sim.expectPrompt(call);
+  sim.press(call, digit);
+  await agentPicksUp(sim, call);
+  await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START');
+  return call;
+}
+
 export async function talkAndHangUp(h: Harness, call: CallHandle, talkMs = 20_000): Promise<void> {
   await h.sim.advance(talkMs);
   h.sim.hangup(call);

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { until } from '../support/wait';
 import {
   agentPicksUp,
+  consentedAndRecording,
   decisionsOf,
   hotline,
   playbacks,
@@ -46,12 +47,8 @@ describe('calls: permanent modes, veto, agent consent, legal notice', () => {
 
   it('permanent + 9 → the caller hears the notice, the objection is logged, and the call is still recorded', async () => {
     h = await startHarness({ recording: { groups: { hotline: hotline({ mode: 'permanent' }) }, extensions: ext } });
-    const { sim, daemon } = h;
-    const call = sim.placeCall({ from: '+49301234567', to: '5000' });
-    await sim.expectPrompt(call);
-    sim.press(call, '9');
-    await agentPicksUp(sim, call);
-    await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START');
+    const { sim } = h;
+    const call = await consentedAndRecording(h, '9');
     await talkAndHangUp(h, call);
     const menu = sim.received.find((c) => c.headers['execute-app-name'] === 'play_and_get_digits');
     expect(menu?.headers['execute-app-arg']).to.contain(` 1 5000 # ${PROMPTS.notice} `);
@@ -79,12 +76,8 @@ describe('calls: permanent modes, veto, agent consent, legal notice', () => {
 
   it('an agent without consent on file, group "caller-only": only the caller is recorded', async () => {
     h = await startHarness({ recording: { groups: { hotline: hotline({ mode: 'opt-in', agentWithoutConsent: 'caller-only' }) }, extensions: ext }, consenting: [] });
-    const { sim, daemon } = h;
-    const call = sim.placeCall({ from: '+49301234567', to: '5000' });
-    await sim.expectPrompt(call);
-    sim.press(call, '1');
-    await agentPicksUp(sim, call);
-    await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START');
+    const { sim } = h;
+    const call = await consentedAndRecording(h, '1');
     await talkAndHangUp(h, call);
     expect(recordingCommands(sim)).to.include(`api uuid_setvar ${call.uuid} RECORD_READ_ONLY true`);
     expect(uuidRecords(sim)).to.deep.equal([`api uuid_record ${call.uuid} start ${h.recordingsDir}/${call.uuid}/01-caller.wav`]);

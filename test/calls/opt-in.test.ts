@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { until } from '../support/wait';
 import {
   agentPicksUp,
+  consentedAndRecording,
   decisionsOf,
   hotline,
   kindsOf,
@@ -25,12 +26,8 @@ describe('calls: opt-in', () => {
 
   it('1 → consent, bridge, stereo recording on the caller leg with all four RECORD_* set; the WAV is checked', async () => {
     h = await startHarness({ recording: OPT_IN });
-    const { sim, daemon } = h;
-    const call = sim.placeCall({ from: '+49301234567', to: '5000' });
-    await sim.expectPrompt(call);
-    sim.press(call, '1');
-    await agentPicksUp(sim, call);
-    await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START');
+    const { sim } = h;
+    const call = await consentedAndRecording(h, '1');
     await talkAndHangUp(h, call);
 
     const path = `${h.recordingsDir}/${call.uuid}/01-both.wav`;
@@ -58,12 +55,8 @@ describe('calls: opt-in', () => {
 
   it('caller only: RECORD_READ_ONLY=true, the others false, a mono file', async () => {
     h = await startHarness({ recording: { ...OPT_IN, groups: { hotline: hotline({ mode: 'opt-in', channels: 'caller' }) } } });
-    const { sim, daemon } = h;
-    const call = sim.placeCall({ from: '+49301234567', to: '5000' });
-    await sim.expectPrompt(call);
-    sim.press(call, '1');
-    await agentPicksUp(sim, call);
-    await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START');
+    const { sim } = h;
+    const call = await consentedAndRecording(h, '1');
     await talkAndHangUp(h, call, 5000);
     expect(recordingCommands(sim)).to.deep.equal([
       `api uuid_setvar ${call.uuid} RECORD_STEREO false`,
@@ -107,11 +100,7 @@ describe('calls: opt-in', () => {
   it('1, then 9 during the conversation → the recording stops and "no recording" is broadcast (consent withdrawn)', async () => {
     h = await startHarness({ recording: OPT_IN });
     const { sim, daemon } = h;
-    const call = sim.placeCall({ from: '+49301234567', to: '5000' });
-    await sim.expectPrompt(call);
-    sim.press(call, '1');
-    await agentPicksUp(sim, call);
-    await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START');
+    const call = await consentedAndRecording(h, '1');
     await sim.advance(10_000);
     sim.press(call, '9');
     await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === false, 'RECORD_STOP');

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { activeMonitors, type MonitorMode } from '../../src/streams';
 import { until } from '../support/wait';
-import { agentPicksUp, decisionsOf, hotline, startHarness, talkAndHangUp, type Harness } from './call-harness';
+import { consentedAndRecording, decisionsOf, hotline, startHarness, talkAndHangUp, type Harness } from './call-harness';
 import { COACHING, LIVE_OPS, SUPERVISOR } from './live-ops-client';
 
 const OPT_IN = { groups: { hotline: hotline({ mode: 'opt-in' }) }, extensions: { '1001': { group: 'hotline' } } };
@@ -16,11 +16,7 @@ describe('calls: supervisor audio in the recording (coaching on the agent leg)',
   async function recordedCallWithSupervisor(consenting?: readonly string[]) {
     h = await startHarness({ recording: OPT_IN, coaching: COACHING, liveOps: LIVE_OPS, ...(consenting ? { consenting } : {}) });
     const { sim, daemon } = h;
-    const call = sim.placeCall({ from: '+49301234567', to: '5000' });
-    await sim.expectPrompt(call);
-    sim.press(call, '1');
-    await agentPicksUp(sim, call);
-    await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START');
+    const call = await consentedAndRecording(h, '1');
     const sup = sim.placeCall({ from: SUPERVISOR, to: '*98*1001' });
     const mode = (): MonitorMode | undefined => activeMonitors(daemon.registry.get(call.uuid) ?? ({ monitors: [] } as never))[0]?.mode;
     await until(daemon.registry.calls$, () => mode() === 'listen', 'the supervisor listening');
