@@ -18,7 +18,8 @@ export interface CallwardenConfig {
     readonly keepaliveMs: number;
     readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   };
-  readonly outbound: { readonly host: string; readonly port: number };
+  /** allowedPeers: the FreeSWITCH addresses that may open call sockets (default loopback). */
+  readonly outbound: { readonly host: string; readonly port: number; readonly allowedPeers: readonly string[] };
   readonly streams: { readonly hangupGraceMs: number };
   readonly store: {
     readonly client: 'better-sqlite3' | 'mysql2';

@@ -99,6 +99,9 @@ export function defaultDialplan(getOutbound: () => Endpoint | undefined, getSupe
       session.ch.setVar('DP_MATCH', `ARRAY::${dest}|:${coach[1] ?? ''}`);
       const o = getSupervisor() ?? getOutbound();
       const steps: DialplanStep[] = [{ app: 'set', arg: `coach_target=${coach[1] ?? ''}` }];
+      // *98* is callwarden's own coaching line (freeswitch/dialplan/callwarden-coaching.xml): its
+      // per-call token; *97* stays as captured.
+      if (dest.startsWith('*98*')) steps.push({ app: 'set', arg: 'callwarden_token=${create_uuid()}' });
       if (o !== undefined) steps.push({ app: 'socket', arg: `${o.host}:${o.port} async full` });
       steps.push({ app: 'hangup', arg: 'NORMAL_CLEARING' });
       return steps;
