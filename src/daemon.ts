@@ -57,7 +57,7 @@ export class Daemon {
   private resyncTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly activeSessions = new Set<Promise<void>>();
-  /** Channels with a call socket open now: a second socket for one of them is refused. */
+  /** Channels whose call socket is being handled now: a second socket for one of them is refused. */
   private readonly openSessions = new Set<string>();
   private readonly annotations = new Map<string, CallAnnotations>();
   /** The last row written per live call, to write only what changed. */
@@ -292,6 +292,8 @@ export class Daemon {
       })
       .finally(() => {
         this.activeSessions.delete(run);
+        // Handed back (or refused): the channel is no longer ours through a socket.
+        this.openSessions.delete(uuid);
       });
     this.activeSessions.add(run);
   }
