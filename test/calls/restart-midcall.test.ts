@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Session } from '../../src/simulator/session';
 import { Simulator, type CallHandle } from '../../src/simulator/simulator';
@@ -17,6 +18,8 @@ const CALLS = 10;
  * would release with the process (the outbox lock, the database handle) is released here.
  */
 async function kill(h: Harness): Promise<void> {
+  // The server's private socket set: a killed process's call sockets get a TCP reset.
+  for (const socket of (h.daemon.outbound as unknown as { sockets: Set<Socket> }).sockets) socket.resetAndDestroy();
   const conn = await h.daemon.inbound.ready();
   conn.destroy();
   await h.stop();
@@ -107,4 +110,36 @@ describe('calls: the daemon stops, is killed and restarts during 10 bridged call
       expect(row).to.include({ group: 'hotline', agentExtension: '1001' });
     }
   });
+
+  it('killed during the consent prompt: the dialplan bridges the call at once, unrecorded; the next daemon adopts it and records nothing', async () => {
+    const recordingsDir = mkdtempSync(join(tmpdir(), 'callwarden-rec-'));
+    const store = { filename: join(mkdtempSync(join(tmpdir(), 'callwarden-db-')), 'callwarden.sqlite'), outboxDir: tmpOutbox() };
+    const s: Simulator = new Simulator({ recordingsDir, heartbeatSeconds: 0, dialplan: groupDialplan(() => s) });
+    sim = s;
+    const first = await startHarness({ sim: s, recordingsDir, store, recording: OPT_IN });
+    const call = s.placeCall({ from: '+49301234567', to: '5000' });
+    await s.expectPrompt(call);
+    // The process dies with the call socket open under play_and_get_digits.
+    const mark = s.mark();
+    await kill(first);
+    await s.waitFor((e) => e.name === 'CHANNEL_EXECUTE_COMPLETE' && e.uuid === call.uuid && e.headers.some(([k, v]) => k === 'Application' && v === 'socket'), mark);
+    // socket_resume: the dialplan's own bridge ${callwarden_target} rings agent 1001.
+    await s.agentAnswers(call, '1001');
+    expect(call.caller.ch.alive).to.equal(true);
+
+    const second = await startHarness({ sim: s, recordingsDir, store, recording: OPT_IN });
+    daemons.push(second);
+    const controller = await second.controllerOf(call.uuid);
+    s.press(call, '1'); // a key now answers no prompt: it is not consent
+    await s.advance(5000);
+    s.hangup(call);
+    await s.advance(1000);
+    await controller.done;
+    expect(uuidRecords(s)).to.deep.equal([]);
+    const ev = await second.evidence(call.uuid);
+    expect(ev.map((e) => e.kind)).to.include.members(['prompt_played', 'adopted', 'decision']);
+    expect(ev.some((e) => e.kind === 'consent')).to.equal(false);
+    expect((ev.filter((e) => e.kind === 'decision').at(-1)?.detail as { record: boolean }).record).to.equal(false);
+  });
 });
+
