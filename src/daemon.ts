@@ -6,7 +6,7 @@ import { DAEMON_EVENTS } from './esl/event-names';
 import type { EslConnection } from './esl/connection';
 import { InboundClient } from './esl/inbound-client';
 import { OutboundServer, type OutboundSession } from './esl/outbound-server';
-import { concernsChannel, verifyOutboundSession } from './esl/verify-outbound-session';
+import { concernsChannel, printableUuid, verifyOutboundSession } from './esl/verify-outbound-session';
 import type { Logger } from './logger';
 import { startMqtt, type CallPublisher, type MqttHandle } from './mqtt';
 import type { CallAnnotations } from './publishers/call-annotations';
@@ -58,7 +58,7 @@ export class Daemon {
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly activeSessions = new Set<Promise<void>>();
   /** Channels whose call socket is being handled now: a second socket for one of them is refused. */
-  private readonly openSessions = new Set<string>();
+  private readonly openSessions = new Map<string, OutboundSession>();
   private readonly annotations = new Map<string, CallAnnotations>();
   /** The last row written per live call, to write only what changed. */
   private readonly rowSignatures = new Map<string, string>();
@@ -273,11 +273,14 @@ export class Daemon {
   private accept(session: OutboundSession): void {
     const uuid = session.uuid;
     if (this.openSessions.has(uuid)) {
-      this.refuse(session, `channel ${uuid} already has a call socket open`);
+      this.refuse(session, 'its channel already has a call socket being handled');
       return;
     }
-    this.openSessions.add(uuid);
-    void session.connection.closed.then(() => this.openSessions.delete(uuid));
+    this.openSessions.set(uuid, session);
+    const release = (): void => {
+      if (this.openSessions.get(uuid) === session) this.openSessions.delete(uuid);
+    };
+    void session.connection.closed.then(release);
     const verified = verifyOutboundSession(session.channelData, (command) => this.inbound.api(command)).then(
       (verdict) => verdict,
       (err: Error) => ({ ok: false as const, reason: err.message }),
@@ -293,13 +296,13 @@ export class Daemon {
       .finally(() => {
         this.activeSessions.delete(run);
         // Handed back (or refused): the channel is no longer ours through a socket.
-        this.openSessions.delete(uuid);
+        release();
       });
     this.activeSessions.add(run);
   }
 
   private refuse(session: OutboundSession, reason: string): void {
-    this.log.warn(`refused a call socket from ${session.peer} claiming channel ${session.uuid || '(none)'}: ${reason}; closed, nothing recorded`);
+    this.log.warn(`refused a call socket from ${session.peer} claiming channel ${printableUuid(session.uuid)}: ${reason}; closed, nothing recorded`);
     session.connection.destroy();
   }
 
@@ -311,7 +314,7 @@ export class Daemon {
     let foreign = 0;
     const sub = session.events$.subscribe((event) => {
       if (concernsChannel(event, uuid)) this.events.next({ node: this.nodeName, event });
-      else if (foreign++ === 0) this.log.warn(`a call socket from ${session.peer} sent an event of another channel (${event.name}); dropped, as are any further ones`, { callId: uuid });
+      else if (foreign++ === 0) this.log.warn(`a call socket from ${session.peer} sent an event of another channel; dropped, as are any further ones`, { callId: uuid });
     });
     void session.connection.closed.then(() => sub.unsubscribe());
     return this.onSession(session, this)

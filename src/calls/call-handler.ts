@@ -60,6 +60,8 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
   const target = dialStringOf(rawTarget);
   const expectedAgent = extensionOfDialString(target);
   const digits = controllers.digitsOf(daemon);
+  // Keys count from the moment the socket was believed (a caller may press during the answer).
+  const believedAt = digits.mark();
   const controller = new CallController(callId, {
     daemon,
     recorder,
@@ -95,18 +97,14 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
       // per-call override can still reach one without it: nothing can be asked, nothing recorded.
       evidence('prompt_missing', { prompt: ev.decision.consentPrompt, reason: 'the group has no prompt file for this mode; consent stays not-asked and nothing is recorded' });
     } else if (flow.steps.length > 0) {
-      let since = digits.mark();
       await runConsentFlow(session, flow, {
         evidence,
-        asked: () => {
-          since = digits.mark();
-          controller.setConsent('asked');
-        },
+        asked: () => controller.setConsent('asked'),
         announced: (id) => controller.markAnnounced(id),
         // The key that starts a recording must also have reached the authenticated inbound
         // connection: a call socket alone cannot make a recording start.
         confirm: async (digit) => {
-          const seen = await digits.seen(callId, digit, since, daemon.config.esl.commandTimeoutMs);
+          const seen = await digits.seen(callId, digit, believedAt, daemon.config.esl.commandTimeoutMs);
           if (!seen) {
             evidence('consent_unconfirmed', { digit, reason: 'the call socket reported this key but the inbound connection never saw it on this channel; not taken as consent' });
             log.warn(`consent key ${digit} reported by the call socket (peer ${session.peer}) was never seen on the inbound connection; not taken as consent`, { callId });

@@ -35,9 +35,14 @@ export async function verifyOutboundSession(channelData: EslEvent, api: (command
   } catch (err) {
     return { ok: false, reason: `FreeSWITCH could not be asked over the inbound connection (${(err as Error).message})` };
   }
-  if (reply.startsWith('-ERR')) return { ok: false, reason: `FreeSWITCH has no channel ${uuid}` };
-  if (!sameText(reply, claimed)) return { ok: false, reason: `channel ${uuid}'s ${SESSION_TOKEN_VARIABLE} in FreeSWITCH differs from the one this socket showed` };
+  if (reply.startsWith('-ERR')) return { ok: false, reason: 'FreeSWITCH has no such channel' };
+  if (!sameText(reply, claimed)) return { ok: false, reason: `the channel's ${SESSION_TOKEN_VARIABLE} in FreeSWITCH differs from the one this socket showed` };
   return { ok: true };
+}
+
+/** A claimed UUID as it may appear in a log line: as is when well-formed, else a placeholder (a peer chose it). */
+export function printableUuid(uuid: string): string {
+  return UUID_RE.test(uuid) ? uuid : '(malformed)';
 }
 
 function sameText(a: string, b: string): boolean {

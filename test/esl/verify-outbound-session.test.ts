@@ -38,7 +38,7 @@ describe('verifyOutboundSession', () => {
     expect(reasons.map((r) => r.ok)).to.deep.equal([false, false, false, false, false, false, false]);
     const text = reasons.map((r) => (r.ok ? '' : r.reason));
     expect(text[0]).to.contain('no callwarden_token');
-    expect(text[2]).to.contain('has no channel');
+    expect(text[2]).to.contain('no such channel');
     expect(text[3]).to.contain('differs');
     expect(text[5]).to.contain('not connected');
   });
