@@ -31,8 +31,13 @@ export const CONFIG_SCHEMA = {
     outbound: {
       type: 'object',
       additionalProperties: false,
-      required: ['host', 'port'],
-      properties: { host: { type: 'string', minLength: 1 }, port: { type: 'integer', minimum: 0, maximum: 65535 } },
+      required: ['host', 'port', 'allowedPeers'],
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 0, maximum: 65535 },
+        // IP addresses (v4 or v6), compared exactly with the connecting peer's.
+        allowedPeers: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', pattern: '^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$' } },
+      },
     },
     streams: {
       type: 'object',

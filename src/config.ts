@@ -1,5 +1,6 @@
 // The only importer of `config`: loads, validates once, and exports a frozen typed object.
 
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
@@ -18,7 +19,8 @@ export interface CallwardenConfig {
     readonly keepaliveMs: number;
     readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   };
-  readonly outbound: { readonly host: string; readonly port: number };
+  /** allowedPeers: the FreeSWITCH addresses that may open call sockets (default loopback). */
+  readonly outbound: { readonly host: string; readonly port: number; readonly allowedPeers: readonly string[] };
   readonly streams: { readonly hangupGraceMs: number };
   readonly store: {
     readonly client: 'better-sqlite3' | 'mysql2';
@@ -70,6 +72,10 @@ export function validateConfig(raw: unknown): CallwardenConfig {
   const config = { ...(raw as object), recording: recording.config } as unknown as CallwardenConfig;
   if (config.store.client === 'mysql2' && !config.store.url) {
     throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
+  }
+  const badPeers = config.outbound.allowedPeers.filter((p) => isIP(p) === 0);
+  if (badPeers.length > 0) {
+    throw new ConfigError(`invalid configuration:\n  outbound.allowedPeers: ${badPeers.map((p) => JSON.stringify(p)).join(', ')} is not an IP address (CALLWARDEN_OUTBOUND_ALLOWED_PEERS)`);
   }
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
   const coachingProblems = coachingConfigProblems(config.coaching, config.liveOps);

@@ -6,6 +6,7 @@ import { DAEMON_EVENTS } from './esl/event-names';
 import type { EslConnection } from './esl/connection';
 import { InboundClient } from './esl/inbound-client';
 import { OutboundServer, type OutboundSession } from './esl/outbound-server';
+import { concernsChannel, printableUuid, verifyOutboundSession } from './esl/verify-outbound-session';
 import type { Logger } from './logger';
 import { startMqtt, type CallPublisher, type MqttHandle } from './mqtt';
 import type { CallAnnotations } from './publishers/call-annotations';
@@ -56,6 +57,8 @@ export class Daemon {
   private resyncTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
   private readonly activeSessions = new Set<Promise<void>>();
+  /** Channels whose call socket is being handled now: a second socket for one of them is refused. */
+  private readonly openSessions = new Map<string, OutboundSession>();
   private readonly annotations = new Map<string, CallAnnotations>();
   /** The last row written per live call, to write only what changed. */
   private readonly rowSignatures = new Map<string, string>();
@@ -87,6 +90,7 @@ export class Daemon {
     this.outbound = new OutboundServer({
       host: config.outbound.host,
       port: config.outbound.port,
+      allowedPeers: config.outbound.allowedPeers,
       commandTimeoutMs: config.esl.commandTimeoutMs,
       logger,
     });
@@ -261,20 +265,62 @@ export class Daemon {
     }
   }
 
+  /**
+   * A call socket is believed only once the inbound connection confirms its channel
+   * (verifyOutboundSession); until then nothing it says reaches the call table, the store or
+   * a policy. A refused socket is closed: with socket_resume the dialplan goes on unrecorded.
+   */
   private accept(session: OutboundSession): void {
-    // The connect reply is the channel's data (its own Event-Sequence): the earliest place
-    // the dialplan's callwarden_* variables appear.
-    this.events.next({ node: this.nodeName, event: { ...session.channelData, name: 'CHANNEL_DATA' } });
-    const sub = session.events$.subscribe((event) => this.events.next({ node: this.nodeName, event }));
-    const run = this.onSession(session, this)
-      .catch((err: Error) => {
-        this.log.error(`call handling failed: ${err.message}; the call goes on without us`, { callId: session.uuid });
-        session.close();
+    const uuid = session.uuid;
+    if (this.openSessions.has(uuid)) {
+      this.refuse(session, 'its channel already has a call socket being handled');
+      return;
+    }
+    this.openSessions.set(uuid, session);
+    const release = (): void => {
+      if (this.openSessions.get(uuid) === session) this.openSessions.delete(uuid);
+    };
+    void session.connection.closed.then(release);
+    const verified = verifyOutboundSession(session.channelData, (command) => this.inbound.api(command)).then(
+      (verdict) => verdict,
+      (err: Error) => ({ ok: false as const, reason: err.message }),
+    );
+    const run = verified
+      .then((verdict) => {
+        if (!verdict.ok) {
+          this.refuse(session, verdict.reason);
+          return;
+        }
+        return this.follow(session);
       })
       .finally(() => {
         this.activeSessions.delete(run);
+        // Handed back (or refused): the channel is no longer ours through a socket.
+        release();
       });
     this.activeSessions.add(run);
+  }
+
+  private refuse(session: OutboundSession, reason: string): void {
+    this.log.warn(`refused a call socket from ${session.peer} claiming channel ${printableUuid(session.uuid)}: ${reason}; closed, nothing recorded`);
+    session.connection.destroy();
+  }
+
+  private follow(session: OutboundSession): Promise<void> {
+    const uuid = session.uuid;
+    // The connect reply is the channel's data (its own Event-Sequence): the earliest place
+    // the dialplan's callwarden_* variables appear.
+    this.events.next({ node: this.nodeName, event: { ...session.channelData, name: 'CHANNEL_DATA' } });
+    let foreign = 0;
+    const sub = session.events$.subscribe((event) => {
+      if (concernsChannel(event, uuid)) this.events.next({ node: this.nodeName, event });
+      else if (foreign++ === 0) this.log.warn(`a call socket from ${session.peer} sent an event of another channel; dropped, as are any further ones`, { callId: uuid });
+    });
     void session.connection.closed.then(() => sub.unsubscribe());
+    return this.onSession(session, this)
+      .catch((err: Error) => {
+        this.log.error(`call handling failed: ${err.message}; the call goes on without us`, { callId: session.uuid });
+        session.close();
+      });
   }
 }

@@ -9,7 +9,7 @@ import { defaultsWith } from './config';
 import { Daemon, routeSessions } from './daemon';
 import { logger } from './logger';
 import type { DialplanStep } from './simulator/core';
-import { defaultDialplan, Simulator } from './simulator/simulator';
+import { defaultDialplan, handBackSteps, Simulator } from './simulator/simulator';
 import { formatTimeline } from './simulator/scenario';
 import type { CallState } from './streams';
 
@@ -87,7 +87,8 @@ async function evidenceSummary(daemon: Daemon, callId: string): Promise<string[]
 async function main(): Promise<void> {
   const recordingsDir = mkdtempSync(join(tmpdir(), 'callwarden-demo-rec-'));
   // The captures' dialplan, plus 5000: the hotline group handed to callwarden as in
-  // freeswitch/dialplan/callwarden.xml (callwarden_group, socket_resume, socket … async full).
+  // freeswitch/dialplan/callwarden.xml (callwarden_group, callwarden_target, socket_resume,
+  // socket … async full, then the dialplan's own bridge ${callwarden_target}).
   let sim: Simulator;
   const captured = defaultDialplan(() => sim.outbound, () => sim.supervisorOutbound);
   sim = new Simulator({
@@ -95,13 +96,7 @@ async function main(): Promise<void> {
     recordingsDir,
     dialplan: (dest, session): DialplanStep[] | undefined => {
       if (dest !== '5000') return captured(dest, session);
-      const o = sim.outbound;
-      return [
-        { app: 'set', arg: 'callwarden_group=hotline' },
-        { app: 'set', arg: 'socket_resume=true' },
-        ...(o !== undefined ? [{ app: 'socket', arg: `${o.host}:${o.port} async full` }] : []),
-        { app: 'bridge', arg: 'user/1001' },
-      ];
+      return handBackSteps({ group: 'hotline', target: 'user/1001', outbound: sim.outbound });
     },
   });
   const eslPort = await sim.listen(0);
@@ -120,7 +115,7 @@ async function main(): Promise<void> {
       groups: {
         // Announcements off here only because the script runner does not run virtual time
         // while an announcement plays; the consent menu itself is played and answered.
-        hotline: { mode: 'opt-in', target: 'user/1001', channels: 'both', announcements: false, reannounceOnTransfer: false },
+        hotline: { mode: 'opt-in', channels: 'both', announcements: false, reannounceOnTransfer: false },
       },
       extensions: { '1001': { group: 'hotline' } },
     },

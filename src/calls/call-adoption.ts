@@ -11,7 +11,7 @@ import { appendEvidence } from './call-evidence';
 import { CallController } from './call-controller';
 import type { CallControllers } from './call-controllers';
 import { isBridged, seededBridged } from './call-policy-input';
-import { extensionOfDialString } from './dial-string';
+import { dialStringOf, extensionOfDialString } from './dial-string';
 
 export interface CallAdoptionOptions {
   readonly recording: RecordingConfig;
@@ -59,8 +59,8 @@ export function adoptRunningCalls(daemon: Daemon, options: CallAdoptionOptions):
     // the call handler's: only a call a previous run knew of, or one in conversation, is ours.
     if (call === undefined || call.ended || options.controllers.has(callId)) return;
     if (evidence.length === 0 && adopted.running.length === 0 && !isBridged(call) && !seededBridged(call)) return;
-    const target = group !== undefined && Object.prototype.hasOwnProperty.call(options.recording.groups, group) ? options.recording.groups[group]?.target : undefined;
-    const expectedAgent = extensionOfDialString(target);
+    // The agent the dialplan's bridge dials, as FreeSWITCH has it on the caller leg now.
+    const expectedAgent = extensionOfDialString(dialStringOf(await variableOf(daemon, callId, 'callwarden_target')));
     const controller = new CallController(callId, {
       daemon,
       recorder: options.controllers.recorderOf(daemon, options.recording, options.logger),
@@ -92,7 +92,11 @@ export function adoptRunningCalls(daemon: Daemon, options: CallAdoptionOptions):
 }
 
 /** callwarden_group as FreeSWITCH has it now: the seeded rows carry no variables. */
-async function groupOf(daemon: Daemon, callId: string): Promise<string | undefined> {
-  const reply = (await daemon.inbound.api(uuidGetVar(callId, 'callwarden_group'))).trim();
+function groupOf(daemon: Daemon, callId: string): Promise<string | undefined> {
+  return variableOf(daemon, callId, 'callwarden_group');
+}
+
+async function variableOf(daemon: Daemon, callId: string, name: string): Promise<string | undefined> {
+  const reply = (await daemon.inbound.api(uuidGetVar(callId, name))).trim();
   return reply === '' || reply === '_undef_' || reply.startsWith('-ERR') ? undefined : reply;
 }

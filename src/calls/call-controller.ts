@@ -24,7 +24,7 @@ import type { Recorder } from '../recorder';
 import { callerLeg, type CallState, type Micros } from '../streams';
 import type { AdoptedCall } from './adopted-call';
 import { appendEvidence } from './call-evidence';
-import { currentConsent, policyInputOf } from './call-policy-input';
+import { currentConsent, policyInputOf, transfersOf } from './call-policy-input';
 
 export interface CallControllerOptions {
   readonly daemon: Daemon;
@@ -33,7 +33,7 @@ export interface CallControllerOptions {
   readonly logger: Logger;
   /** callwarden_group from the dialplan, as the call socket's channel data showed it. */
   readonly group?: string;
-  /** The extension the group's target rings, when it rings exactly one (known before the bridge). */
+  /** The extension callwarden_target rings, when it rings exactly one (known before the prompt). */
   readonly expectedAgent?: string;
   /** A call already running when this daemon started: what the evidence and FreeSWITCH showed of it. */
   readonly adopted?: AdoptedCall;
@@ -77,6 +77,7 @@ export class CallController {
   private lastCall: CallState | undefined;
   private lastDecisionKey: string | undefined;
   private digitsLogged = 0;
+  private transfersLogged = 0;
   private running: Promise<void> | undefined;
   private dirty = false;
   private ended = false;
@@ -205,6 +206,7 @@ export class CallController {
     const recorder = this.options.recorder;
     await recorder.sync(call);
     this.logDigits(call);
+    this.logTransfers(call);
     const caller = callerLeg(call);
     // FreeSWITCH ends every media bug with the channel (RECORD_STOP comes on its own): a
     // command to a channel that is hanging up could only fail.
@@ -247,7 +249,7 @@ export class CallController {
 
   /**
    * The agent extension decides the settings (README "Recording policies"): the one bridged,
-   * else the one the dialplan named (callwarden_agent) or the group's target rings. An
+   * else the one the dialplan named (callwarden_agent) or its callwarden_target rings. An
    * extension not enabled in config is `disabled`. Before any agent is known, the call's
    * group (callwarden_group) applies.
    */
@@ -327,6 +329,21 @@ export class CallController {
       });
     }
     this.digitsLogged = call.digits.length;
+  }
+
+  /**
+   * A transfer row per new agent leg after the first: the call socket is handed back before
+   * the bridge, so the transfers are seen here, on the inbound connection (an adopted call's
+   * manual segments are rebuilt from these rows).
+   */
+  private logTransfers(call: CallState): void {
+    const transfers = transfersOf(call);
+    for (const t of transfers.slice(this.transfersLogged)) {
+      const ms = Math.floor(t.at / 1000);
+      const at = Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
+      appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'transfer', { to: t.to ?? null, at });
+    }
+    this.transfersLogged = Math.max(this.transfersLogged, transfers.length);
   }
 
   /** A decision row whenever the answer or its reason changes (not on every event). */

@@ -6,6 +6,7 @@ import type { Logger } from '../logger';
 import type { RecordingConfig } from '../policies';
 import { Recorder } from '../recorder';
 import type { CallController } from './call-controller';
+import { InboundDigits } from './inbound-digits';
 
 /**
  * Created before the daemon (the CLI hands it to Coaching as its RecordingControl and to the
@@ -15,6 +16,17 @@ import type { CallController } from './call-controller';
 export class CallControllers implements RecordingControl {
   private readonly live = new Map<string, CallController>();
   private readonly recorders = new WeakMap<Daemon, Recorder>();
+  private readonly digits = new WeakMap<Daemon, InboundDigits>();
+
+  /** The keys the daemon's inbound connection saw (one table per daemon, from its first call on). */
+  digitsOf(daemon: Daemon): InboundDigits {
+    let d = this.digits.get(daemon);
+    if (!d) {
+      d = new InboundDigits(daemon.inbound.events$);
+      this.digits.set(daemon, d);
+    }
+    return d;
+  }
 
   /** One Recorder per daemon (it owns the observed state of every call's recordings); the inbound connection and store exist once the daemon has started. */
   recorderOf(daemon: Daemon, recording: RecordingConfig, logger: Logger): Recorder {

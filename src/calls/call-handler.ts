@@ -1,4 +1,4 @@
-// The SessionHandler for calls the dialplan hands over: consent flow, then the bridge to the group's target.
+// The SessionHandler for calls the dialplan hands over: the consent flow, then the call goes back to the dialplan, which bridges it.
 
 import type { Daemon, SessionHandler } from '../daemon';
 import { EslDisconnectedError } from '../esl/errors';
@@ -10,7 +10,7 @@ import { appendEvidence } from './call-evidence';
 import { CallController } from './call-controller';
 import { CallControllers } from './call-controllers';
 import { runConsentFlow } from './consent-runner';
-import { extensionOfDialString } from './dial-string';
+import { dialStringOf, extensionOfDialString } from './dial-string';
 
 export interface CallHandlerOptions {
   readonly recording: RecordingConfig;
@@ -54,7 +54,14 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
   const groupName = headers['variable_callwarden_group'] || undefined;
   const group = groupName !== undefined && Object.prototype.hasOwnProperty.call(cfg.groups, groupName) ? cfg.groups[groupName] : undefined;
   const evidence = (kind: string, detail: Record<string, unknown>): void => appendEvidence(daemon.store.queue, log, callId, kind, detail);
-  const expectedAgent = extensionOfDialString(group?.target);
+  // The dialplan's one target, which its own `bridge ${callwarden_target}` dials after `socket`:
+  // the agent is known before the prompt (every-nth, agent consent) and is the one the call reaches.
+  const rawTarget = headers['variable_callwarden_target'];
+  const target = dialStringOf(rawTarget);
+  const expectedAgent = extensionOfDialString(target);
+  const digits = controllers.digitsOf(daemon);
+  // Keys count from the moment the socket was believed (a caller may press during the answer).
+  const believedAt = digits.mark();
   const controller = new CallController(callId, {
     daemon,
     recorder,
@@ -69,7 +76,7 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
   evidence('call_accepted', {
     group: groupName ?? null,
     groupKnown: group !== undefined,
-    target: group?.target ?? null,
+    target: target ?? null,
     expectedAgent: expectedAgent ?? null,
     caller: headers['Caller-Caller-ID-Number'] ?? null,
     destination: headers['Caller-Destination-Number'] ?? null,
@@ -77,6 +84,10 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
     policyOverride: headers['variable_callwarden_policy'] ?? null,
   });
   if (groupName !== undefined && group === undefined) log.warn(`callwarden_group "${groupName}" is not configured (recording.groups); the call goes back to the dialplan unrecorded`, { callId });
+  if (group !== undefined && rawTarget !== undefined && target === undefined) log.warn('callwarden_target is not a usable dial string; the agent is unknown before the prompt', { callId });
+  else if (group !== undefined && target === undefined && headers['variable_callwarden_agent'] === undefined) {
+    log.warn('the dialplan set no callwarden_target (nor callwarden_agent): the agent is unknown before the prompt, so agent consent and every-nth cannot be decided then (freeswitch/dialplan/callwarden.xml)', { callId });
+  }
 
   const ev = await controller.decide();
   if (ev !== undefined) {
@@ -90,6 +101,16 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
         evidence,
         asked: () => controller.setConsent('asked'),
         announced: (id) => controller.markAnnounced(id),
+        // The key that starts a recording must also have reached the authenticated inbound
+        // connection: a call socket alone cannot make a recording start.
+        confirm: async (digit) => {
+          const seen = await digits.seen(callId, digit, believedAt, daemon.config.esl.commandTimeoutMs);
+          if (!seen) {
+            evidence('consent_unconfirmed', { digit, reason: 'the call socket reported this key but the inbound connection never saw it on this channel; not taken as consent' });
+            log.warn(`consent key ${digit} reported by the call socket (peer ${session.peer}) was never seen on the inbound connection; not taken as consent`, { callId });
+          }
+          return seen;
+        },
         answered: (outcome, at, digit) => {
           controller.setConsent(outcome, at);
           if (outcome === 'given') daemon.publisher.publishEvent('consent-given', { callId, ...(digit ? { digit } : {}) });
@@ -100,29 +121,10 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
   }
   if (controller.callerHungUp()) return;
 
-  if (group?.target === undefined) {
-    // No target configured (or no group): the dialplan after `socket` routes the call
-    // (socket_resume=true lets it continue when we close).
-    evidence('routed', { via: 'dialplan' });
-    session.close();
-    return;
-  }
-  evidence('routed', { via: 'bridge', target: group.target });
-  const done = await session.execute('bridge', group.target);
-  const h = done.headers;
-  // A transfer gives the caller leg a new caller profile whose Transfer-Source is on every
-  // later event (transfer/consent-socket): the call lives on in the dialplan, not with us.
-  if (h['Caller-Transfer-Source'] !== undefined && h['Caller-Transfer-Source'] !== headers['Caller-Transfer-Source']) {
-    evidence('transfer', { to: h['Caller-Destination-Number'] ?? null, source: h['Caller-Transfer-Source'] });
-    return;
-  }
-  if (h['Answer-State'] === 'hangup' || h['Channel-Call-State'] === 'HANGUP' || controller.callerHungUp()) return;
-  if (h['variable_last_bridge_to'] !== undefined || h['variable_bridge_uuid'] !== undefined) {
-    // The agent hung up: the conversation is over (FreeSWITCH's hangup_after_bridge).
-    await session.hangup('NORMAL_CLEARING').catch(() => undefined);
-    return;
-  }
-  // Nobody answered: give the call back to the dialplan's own fallback.
-  evidence('routed', { via: 'dialplan', reason: `bridge failed (${h['variable_originate_disposition'] ?? 'no answer'})` });
+  // Hand the call back: the dialplan below `socket` bridges ${callwarden_target}
+  // (socket_resume=true). From here the call is followed on the inbound connection, where
+  // the recorder works, so nothing the daemon does later — stop, crash, upgrade — can cut it:
+  // FreeSWITCH ends a socket application that loses its socket, and any bridge inside it.
+  evidence('routed', { via: 'dialplan', target: target ?? null });
   session.close();
 }

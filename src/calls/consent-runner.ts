@@ -13,6 +13,8 @@ export interface ConsentRunHooks {
   /** Called with the confirmation's id before its outcome is made known, so reconcile never plays it a second time. */
   announced(id: string): void;
   answered(outcome: ConsentOutcome, at: Micros | undefined, digit: string | undefined): void;
+  /** A key that gives consent is believed only if this confirms it (seen on the inbound connection); otherwise the answer is `invalid`. */
+  confirm?(digit: string): Promise<boolean>;
 }
 
 function timestampOf(event: EslEvent): Micros | undefined {
@@ -41,6 +43,7 @@ export async function runConsentFlow(session: OutboundSession, flow: ConsentFlow
         const digit = done.headers[`variable_${CONSENT_DIGIT_VARIABLE}`];
         const invalid = done.headers[`variable_${CONSENT_DIGIT_VARIABLE}_invalid`];
         outcome = consentOutcome(digit, invalid);
+        if (outcome === 'given' && digit !== undefined && hooks.confirm !== undefined && !(await hooks.confirm(digit))) outcome = 'invalid';
         // answeredAt (FreeSWITCH µs): a daemon that adopts the call after a restart tells a later 9 from this answer.
         hooks.evidence('consent', { prompt: flow.prompt, outcome, digit: digit ?? null, invalidInput: invalid ?? null, answeredAt: timestampOf(done) ?? null });
         const confirmation = flow.steps.find((s) => s.step === 'confirm');

@@ -7,3 +7,4 @@ export * from './dial-string';
 export * from './call-controllers';
 export * from './call-adoption';
 export * from './adopted-call';
+export * from './inbound-digits';

@@ -5,6 +5,10 @@
 // call's events), `linger` (so the last events after hangup still arrive). After the
 // `text/disconnect-notice` FreeSWITCH waits for us: a socket left open keeps the channel
 // alive inside FreeSWITCH (no CHANNEL_DESTROY), so we close it at once.
+//
+// Only the configured FreeSWITCH addresses may connect (outbound.allowedPeers); what a
+// session claims is confirmed over the inbound connection before anything acts on it
+// (verify-outbound-session.ts).
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { Observable, Subject } from 'rxjs';
@@ -16,8 +20,19 @@ import type { Logger } from '../logger';
 export interface OutboundOptions {
   readonly host: string;
   readonly port: number;
+  /** FreeSWITCH addresses allowed to open call sockets (default loopback); anyone else is closed before a byte is read. */
+  readonly allowedPeers?: readonly string[];
   readonly commandTimeoutMs?: number;
   readonly logger: Logger;
+}
+
+export const LOOPBACK_PEERS: readonly string[] = ['127.0.0.1', '::1'];
+
+/** `::ffff:127.0.0.1` (an IPv4 peer on a dual-stack socket) is 127.0.0.1. */
+export function normalisePeer(address: string | undefined): string {
+  if (address === undefined) return 'unknown';
+  const lower = address.toLowerCase();
+  return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower;
 }
 
 /** One controlled call leg. */
@@ -26,6 +41,8 @@ export class OutboundSession {
     readonly connection: EslConnection,
     /** The CHANNEL_DATA from the `connect` reply. */
     readonly channelData: EslEvent,
+    /** The peer's address, for refusal and warning lines. */
+    readonly peer: string = 'unknown',
   ) {}
 
   get uuid(): string {
@@ -62,8 +79,12 @@ export class OutboundServer {
   /** One value per call FreeSWITCH hands us, after connect/myevents/linger succeeded. */
   readonly sessions$: Observable<OutboundSession> = this.sessionsSubject.asObservable();
 
+  private readonly allowed: ReadonlySet<string>;
+  private readonly refusedPeers = new Set<string>();
+
   constructor(private readonly options: OutboundOptions) {
     this.log = options.logger.child({ module: 'esl-outbound' });
+    this.allowed = new Set((options.allowedPeers ?? LOOPBACK_PEERS).map((p) => normalisePeer(p)));
   }
 
   get openSockets(): number {
@@ -96,22 +117,32 @@ export class OutboundServer {
   }
 
   private accept(socket: Socket): void {
+    const peer = normalisePeer(socket.remoteAddress);
+    if (!this.allowed.has(peer)) {
+      // One line per address, not per attempt: a scanner must not flood the log.
+      if (!this.refusedPeers.has(peer) && this.refusedPeers.size < 1000) {
+        this.refusedPeers.add(peer);
+        this.log.warn(`refused a call socket from ${peer}: not in outbound.allowedPeers (${[...this.allowed].join(', ')}); further attempts from it are refused silently`);
+      }
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const conn = new EslConnection(socket, { logger: this.log, commandTimeoutMs: this.options.commandTimeoutMs });
     // Close as soon as FreeSWITCH says the channel is done (see header comment).
     conn.notices$.subscribe(() => conn.end());
-    void this.handshake(conn);
+    void this.handshake(conn, peer);
   }
 
-  private async handshake(conn: EslConnection): Promise<void> {
+  private async handshake(conn: EslConnection, peer: string): Promise<void> {
     try {
       const reply = await conn.command(cmd.command('connect'));
       const channelData: EslEvent = { name: reply.headers['Event-Name'] ?? 'CHANNEL_DATA', headers: reply.headers, format: 'plain' };
       if (!channelData.headers['Unique-ID']) throw new Error('connect reply carried no Unique-ID');
       await conn.command(cmd.command('myevents'));
       await conn.command(cmd.command('linger'));
-      this.sessionsSubject.next(new OutboundSession(conn, channelData));
+      this.sessionsSubject.next(new OutboundSession(conn, channelData, peer));
     } catch (err) {
       // Without `async full` in the dialplan, linger/myevents answer -ERR command not found.
       this.log.error(

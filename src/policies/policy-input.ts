@@ -43,8 +43,6 @@ export interface GroupSettings {
   readonly consentTimeoutMs: number;
   readonly consentTries: number;
   readonly prompts: PromptFiles;
-  /** Where the call goes after the consent prompt: a bridge dial string (e.g. user/1001). Routing only; no rule reads it. */
-  readonly target?: string;
 }
 
 /**

@@ -60,7 +60,12 @@ const DIRECTORY_RE = /^\/[A-Za-z0-9._/-]*$/;
 const PROMPT_RE = /^[^\s\x00-\x1f\x7f]+$/;
 const DTMF_RE = /^[0-9*#A-D]$/;
 // A bridge dial string: one line, no control characters (it goes into a sendmsg header).
-const TARGET_RE = /^[^\x00-\x1f\x7f]+$/;
+/** The one line for a group that still names its routing target in config. */
+export const TARGET_MOVED =
+  'is no longer read: the dialplan owns routing. Set the target once in the dialplan, before `socket`: ' +
+  '<action application="set" data="callwarden_target=user/1001"/>, and after `socket`: <action application="bridge" data="${callwarden_target}"/> ' +
+  '(freeswitch/dialplan/callwarden.xml). The daemon reads it from the call and hands the call back after the consent flow, ' +
+  'so a daemon restart never cuts a bridged call';
 
 type Obj = Record<string, unknown>;
 
@@ -214,10 +219,9 @@ function validateGroup(
     if (typeof manualKey !== 'string' || !DTMF_RE.test(manualKey)) err(`${key}.manualKey`, 'must be one DTMF key (0-9, *, #, A-D)');
   } else if (reachable.has('manual')) err(`${key}.manualKey`, 'is required for mode manual');
 
-  const target = value['target'];
-  if (target !== undefined && (typeof target !== 'string' || !TARGET_RE.test(target) || target.trim() !== target)) {
-    err(`${key}.target`, 'must be a bridge dial string (e.g. user/1001) without line breaks or surrounding spaces');
-  }
+  // Refused, not ignored: a target here would either bridge inside the daemon's socket (a
+  // restart would cut the call) or disagree with the dialplan's own fallback bridge.
+  if (value['target'] !== undefined) err(`${key}.target`, TARGET_MOVED);
 
   const rawPrompts = value['prompts'] ?? {};
   const prompts: Record<string, string> = {};
@@ -266,7 +270,6 @@ function validateGroup(
     consentTimeoutMs: timeout as number,
     consentTries: tries as number,
     prompts,
-    ...(typeof target === 'string' ? { target } : {}),
   };
   return { group, errors };
 }

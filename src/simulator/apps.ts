@@ -2,7 +2,7 @@
 
 import { Channel } from './channel';
 import type { FsCore } from './core';
-import { Session } from './session';
+import { Session, type OutboundLink } from './session';
 
 /** How long a prompt plays in virtual ms: tone_stream %(on,off,hz);loops=N, silence_stream://ms. */
 export function playbackDurationMs(path: string): number {
@@ -16,7 +16,7 @@ export function playbackDurationMs(path: string): number {
   return 3000 * loops;
 }
 
-const interrupted = (s: Session): boolean => !s.ch.alive || s.transfer !== undefined;
+const interrupted = (s: Session): boolean => !s.ch.alive || s.transfer !== undefined || s.breakApp;
 
 /** switch_ivr_play_file: PLAYBACK_START, the media, PLAYBACK_STOP. Early media if unanswered. */
 export async function play(core: FsCore, s: Session, path: string, breakOnDtmf: boolean): Promise<'done' | 'dtmf' | 'interrupted'> {
@@ -169,10 +169,14 @@ async function bridge(core: FsCore, a: Session, arg: string): Promise<string> {
   const b = originateLeg(core, a, arg);
   await core.waitUntil(() => interrupted(a) || b.farEnd !== 'ringing' || !b.ch.alive);
   if (interrupted(a) || b.farEnd === 'rejected' || !b.ch.alive) {
-    const cause = b.farEnd === 'rejected' ? 'CALL_REJECTED' : !a.ch.alive ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING';
+    const rejected = b.farEnd === 'rejected';
+    const cause = rejected ? b.rejectCause : !a.ch.alive ? 'ORIGINATOR_CANCEL' : 'NORMAL_CLEARING';
     core.hangup(b, cause);
     a.ch.setVar('originate_disposition', b.ch.hangupCause ?? cause);
     void core.finish(b);
+    // mod_dptools: a bridge whose far end refuses hangs the caller up with that cause, unless
+    // continue_on_fail is set (daemon-restart-midcall: 503 → NORMAL_TEMPORARY_FAILURE).
+    if (rejected && !interrupted(a) && a.ch.getVar('continue_on_fail') !== 'true') core.hangup(a, b.ch.hangupCause ?? cause);
     return '_none_';
   }
   core.answer(a);
@@ -243,16 +247,40 @@ async function socketApp(core: FsCore, s: Session, arg: string): Promise<string>
   for (;;) {
     await core.waitUntil(() => interrupted(s) || s.appQueue.length > 0 || link.closed);
     if (interrupted(s)) break;
-    const next = s.appQueue.shift();
-    if (next !== undefined) {
-      await core.execute(s, next.app, next.arg, next.uuid);
-      continue;
+    // A closed socket ends the socket app: what it had queued is never run.
+    if (link.closed) {
+      s.appQueue.length = 0;
+      break;
     }
-    if (link.closed) break;
+    const next = s.appQueue.shift();
+    if (next !== undefined) await executeUnlessClosed(core, s, link, next.app, next.arg, next.uuid);
   }
   core.emit('CHANNEL_UNPARK', s);
   if (link.closed && s.ch.alive && !resume) core.hangup(s, 'NORMAL_CLEARING');
   return '_none_';
+}
+
+/**
+ * Runs an application the socket asked for. If the socket closes while it runs (the daemon
+ * stopped, crashed or was killed), FreeSWITCH breaks it: a bridge hangs the agent leg up
+ * (NORMAL_CLEARING), the caller gets CHANNEL_UNBRIDGE and the bridge's EXECUTE_COMPLETE, then
+ * the socket app returns (UNPARK, EXECUTE_COMPLETE socket) and, with socket_resume=true, the
+ * dialplan goes on with its next action (traces daemon-kill9-midcall, daemon-restart-midcall).
+ */
+async function executeUnlessClosed(core: FsCore, s: Session, link: OutboundLink, app: string, arg: string, uuid: string | undefined): Promise<void> {
+  let finished = false;
+  void core.waitUntil(() => finished || link.closed).then(() => {
+    if (finished) return;
+    s.breakApp = true;
+    core.notify();
+  });
+  try {
+    await core.execute(s, app, arg, uuid);
+  } finally {
+    finished = true;
+    s.breakApp = false;
+    core.notify();
+  }
 }
 
 function setVariable(s: Session, arg: string): void {

@@ -5,6 +5,7 @@ import { Channel, type ChannelStateName, type Pairs } from './channel';
 import { VirtualClock, rfc2822 } from './clock';
 import { EventFactory, type HostIdentity, type SimEvent } from './events';
 import { runApp } from './apps';
+import { expandVariables } from './expand-variables';
 import type { Recording } from './recording';
 import { Session, type OutboundLink } from './session';
 
@@ -251,9 +252,11 @@ export class FsCore {
   }
 
   /** Runs one application: CHANNEL_EXECUTE, the app, CHANNEL_EXECUTE_COMPLETE (same Application-UUID). */
-  async execute(s: Session, app: string, arg: string, appUuid: string | undefined): Promise<string> {
+  async execute(s: Session, app: string, rawArg: string, appUuid: string | undefined): Promise<string> {
     const uuid = appUuid ?? randomUUID();
     const ch = s.ch;
+    // `bridge ${callwarden_target}` after `socket`: the data is expanded before the app runs.
+    const arg = expandVariables(rawArg, (name) => ch.getVar(name));
     const data: Pairs = arg !== '' ? [['Application-Data', arg]] : [];
     ch.application = app;
     ch.applicationData = arg;

@@ -32,6 +32,8 @@ export class Session {
   transfer: { dest: string; dialplan: string; context: string } | undefined;
   /** For an originated leg: the scripted far end answered / rejected. */
   farEnd: 'ringing' | 'answered' | 'rejected' = 'ringing';
+  /** The hangup cause of a refused originate (a SIP 603 is CALL_REJECTED, a 503 NORMAL_TEMPORARY_FAILURE). */
+  rejectCause = 'CALL_REJECTED';
   /** Which app is running, for waits like "expect prompt". */
   runningApp: string | undefined;
   collecting = false;
@@ -42,6 +44,12 @@ export class Session {
   /** Set when the partner leg's teardown must run inside ours (trace order). */
   readonly partnersToFinish: Session[] = [];
   teardown: Promise<void> | undefined;
+  /**
+   * The outbound socket that runs the current application closed under it: FreeSWITCH breaks
+   * the application (a bridge hangs its agent leg up) and the `socket` app returns
+   * (traces daemon-kill9-midcall, daemon-restart-midcall).
+   */
+  breakApp = false;
   /** Work to run right after the current application's CHANNEL_EXECUTE_COMPLETE. */
   readonly afterApp: Array<() => Promise<void>> = [];
   /** Label of the scripted call this leg belongs to (timelines). */

@@ -46,13 +46,46 @@ export interface CallHandle {
 
 export type Leg = 'caller' | 'agent';
 
+/** The agent phone of the captures. */
+export const CAPTURED_AGENT = 'sofia/internal/1001@127.0.0.1:5080';
+
+/**
+ * The hand-back extension (freeswitch/dialplan/callwarden.xml): the target is written once, in
+ * `callwarden_target`; a per-call token lets the daemon confirm over its inbound connection
+ * that a call socket really is this channel's; the daemon runs the consent flow and closes the
+ * socket; `socket_resume=true` lets the dialplan's own `bridge ${callwarden_target}` run — the
+ * same bridge whether the daemon is up, down, or goes away mid-prompt.
+ */
+export function handBackSteps(opts: { group: string; target: string; outbound: Endpoint | undefined; vars?: Readonly<Record<string, string>> }): DialplanStep[] {
+  const steps: DialplanStep[] = [
+    { app: 'set', arg: `callwarden_group=${opts.group}` },
+    { app: 'set', arg: `callwarden_target=${opts.target}` },
+    { app: 'set', arg: 'callwarden_token=${create_uuid()}' },
+  ];
+  for (const [k, v] of Object.entries(opts.vars ?? {})) steps.push({ app: 'set', arg: `${k}=${v}` });
+  steps.push({ app: 'set', arg: 'socket_resume=true' });
+  if (opts.outbound !== undefined) steps.push({ app: 'socket', arg: `${opts.outbound.host}:${opts.outbound.port} async full` });
+  steps.push({ app: 'bridge', arg: '${callwarden_target}' });
+  return steps;
+}
+
 /**
  * The default dialplan of the captures: 5002 → socket to the daemon (socket_resume=true), then a
- * short tone and hangup; *97*<ext> / *98*<ext> → socket to the supervisor port; 5001 → answer
- * and an endless tone.
+ * short tone and hangup; 5000 → the daemon-*-midcall captures' group (callwarden_group=hotline,
+ * socket, then the fallback `bridge` to the agent phone); 5003 → the hand-back extension
+ * (handBackSteps); *97*<ext> / *98*<ext> → socket to the supervisor port; 5001 → answer and an
+ * endless tone.
  */
 export function defaultDialplan(getOutbound: () => Endpoint | undefined, getSupervisor: () => Endpoint | undefined): Dialplan {
   return (dest: string, session: Session): DialplanStep[] | undefined => {
+    if (dest === '5000') {
+      const o = getOutbound();
+      const steps: DialplanStep[] = [{ app: 'set', arg: 'callwarden_group=hotline' }, { app: 'set', arg: 'socket_resume=true' }];
+      if (o !== undefined) steps.push({ app: 'socket', arg: `${o.host}:${o.port} async full` });
+      steps.push({ app: 'bridge', arg: CAPTURED_AGENT });
+      return steps;
+    }
+    if (dest === '5003') return handBackSteps({ group: 'hotline', target: CAPTURED_AGENT, outbound: getOutbound() });
     if (dest === '5002') {
       const o = getOutbound();
       const steps: DialplanStep[] = [{ app: 'set', arg: 'socket_resume=true' }];
@@ -66,6 +99,9 @@ export function defaultDialplan(getOutbound: () => Endpoint | undefined, getSupe
       session.ch.setVar('DP_MATCH', `ARRAY::${dest}|:${coach[1] ?? ''}`);
       const o = getSupervisor() ?? getOutbound();
       const steps: DialplanStep[] = [{ app: 'set', arg: `coach_target=${coach[1] ?? ''}` }];
+      // *98* is callwarden's own coaching line (freeswitch/dialplan/callwarden-coaching.xml): its
+      // per-call token; *97* stays as captured.
+      if (dest.startsWith('*98*')) steps.push({ app: 'set', arg: 'callwarden_token=${create_uuid()}' });
       if (o !== undefined) steps.push({ app: 'socket', arg: `${o.host}:${o.port} async full` });
       steps.push({ app: 'hangup', arg: 'NORMAL_CLEARING' });
       return steps;
@@ -282,10 +318,12 @@ export class Simulator {
     this.core.notify();
   }
 
-  async agentRejects(call: CallHandle | string): Promise<void> {
+  /** The ringing agent leg refuses (`cause`: CALL_REJECTED for a 603, NORMAL_TEMPORARY_FAILURE for a 503). */
+  async agentRejects(call: CallHandle | string, cause = 'CALL_REJECTED'): Promise<void> {
     const h = typeof call === 'string' ? this.handle(call) : call;
     await this.until(() => h.agent !== undefined && h.agent.farEnd === 'ringing', `an agent leg ringing for ${h.label}`);
     (h.agent as Session).farEnd = 'rejected';
+    (h.agent as Session).rejectCause = cause;
     this.core.notify();
   }
 

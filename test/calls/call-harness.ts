@@ -11,7 +11,7 @@ import type { GroupSettings, RecordingConfig } from '../../src/policies';
 import type { DialplanStep } from '../../src/simulator/core';
 import type { ReceivedCommand } from '../../src/simulator/connection';
 import type { Session } from '../../src/simulator/session';
-import { defaultDialplan, Simulator, type CallHandle } from '../../src/simulator/simulator';
+import { defaultDialplan, handBackSteps, Simulator, type CallHandle } from '../../src/simulator/simulator';
 import type { EvidenceRecord, RecordingRecord } from '../../src/store';
 import { captureLogger, type CapturedLine } from '../support/capture-logger';
 import { testConfig, tmpOutbox } from '../support/daemon-config';
@@ -29,9 +29,9 @@ export const PROMPTS = {
   reannouncement: `${PROMPT_DIR}/reannouncement.wav`,
 } as const;
 
-/** A group as the tests use it: the hotline bridged to agent 1001, opt-in unless told otherwise. */
+/** A group as the tests use it (the dialplan bridges it to agent 1001), opt-in unless told otherwise. */
 export function hotline(over: Partial<GroupSettings> & { mode: GroupSettings['mode'] }): DeepPartial<GroupSettings> {
-  return { target: 'user/1001', channels: 'both', consentTimeoutMs: 5000, consentTries: 2, prompts: PROMPTS, ...over } as DeepPartial<GroupSettings>;
+  return { channels: 'both', consentTimeoutMs: 5000, consentTries: 2, prompts: PROMPTS, ...over } as DeepPartial<GroupSettings>;
 }
 
 export interface HarnessOptions {
@@ -64,21 +64,14 @@ export interface Harness {
 }
 
 /**
- * 5000 → set callwarden_group=hotline (+ vars), socket_resume=true, socket to the daemon,
- * then (only if the socket returns) a tone and hangup — as freeswitch/dialplan/callwarden.xml.
+ * 5000 → the hand-back extension of freeswitch/dialplan/callwarden.xml: callwarden_group=hotline,
+ * callwarden_target=user/1001, a per-call callwarden_token (+ vars), socket_resume=true, socket
+ * to the daemon, then the dialplan's own `bridge ${callwarden_target}`.
  * 10xx → bridge user/10xx (where a transfer sends the caller).
  */
 export function groupDialplan(sim: () => Simulator, vars: Readonly<Record<string, string>> = {}) {
   return (dest: string, session: Session): DialplanStep[] | undefined => {
-    if (dest === '5000') {
-      const o = sim().outbound;
-      const steps: DialplanStep[] = [{ app: 'set', arg: 'callwarden_group=hotline' }];
-      for (const [k, v] of Object.entries(vars)) steps.push({ app: 'set', arg: `${k}=${v}` });
-      steps.push({ app: 'set', arg: 'socket_resume=true' });
-      if (o !== undefined) steps.push({ app: 'socket', arg: `${o.host}:${o.port} async full` });
-      steps.push({ app: 'playback', arg: 'tone_stream://%(300,200,350);loops=2' }, { app: 'hangup', arg: 'NORMAL_CLEARING' });
-      return steps;
-    }
+    if (dest === '5000') return handBackSteps({ group: 'hotline', target: 'user/1001', outbound: sim().outbound, vars });
     if (/^10\d\d$/.test(dest)) return [{ app: 'bridge', arg: `user/${dest}` }];
     // *98*<ext> (coaching) and the rest as the captures' dialplan.
     return defaultDialplan(() => sim().outbound, () => sim().supervisorOutbound)(dest, session);

@@ -82,7 +82,8 @@ describe('config: the recording section', () => {
     const config = defaultsWith({});
     expect(config.recording.legalNoticeAcknowledged).to.equal(false);
     expect(config.recording.extensions).to.deep.equal({});
-    expect(config.recording.groups['hotline']).to.include({ mode: 'opt-in', target: 'user/1001', consentTries: 2 });
+    expect(config.recording.groups['hotline']).to.include({ mode: 'opt-in', consentTries: 2 });
+    expect(config.recording.groups['hotline']).to.not.have.property('target');
   });
 
   it('every mistake in it stops the start with one line naming the key, together with the schema\'s', () => {

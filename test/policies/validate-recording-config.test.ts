@@ -2,7 +2,7 @@
 
 import { expect } from 'chai';
 import { policyForExtension, DISABLED_GROUP } from '../../src/policies/recording-config';
-import { assertRecordingConfig, RecordingConfigError, validateRecordingConfig } from '../../src/policies/validate-recording-config';
+import { assertRecordingConfig, RecordingConfigError, TARGET_MOVED, validateRecordingConfig } from '../../src/policies/validate-recording-config';
 import { PROMPTS } from './policy-fixtures';
 
 function errorsOf(raw: unknown): readonly string[] {
@@ -21,14 +21,15 @@ describe('validateRecordingConfig', () => {
     if (r.ok) expect(policyForExtension(r.config, '1001')).to.deep.equal({ group: DISABLED_GROUP });
   });
 
-  it('retention and the routing target: checked, named by key, kept', () => {
-    expect(errorsOf({ retentionDays: 0, groups: { hotline: { mode: 'disabled', target: 'user/1001\nexit' } } })).to.deep.equal([
+  it('retention checked and kept; a routing target in config refused with where it went (the dialplan)', () => {
+    expect(errorsOf({ retentionDays: 0, groups: { hotline: { mode: 'disabled', target: 'user/1001' } } })).to.deep.equal([
       'recording.retentionDays: must be an integer ≥ 1',
-      'recording.groups.hotline.target: must be a bridge dial string (e.g. user/1001) without line breaks or surrounding spaces',
+      `recording.groups.hotline.target: ${TARGET_MOVED}`,
     ]);
-    const config = assertRecordingConfig({ retentionDays: 30, groups: { hotline: { mode: 'disabled', target: '{leg_timeout=20}user/1001' } } });
+    expect(TARGET_MOVED).to.contain('callwarden_target');
+    const config = assertRecordingConfig({ retentionDays: 30, groups: { hotline: { mode: 'disabled' } } });
     expect(config.retentionDays).to.equal(30);
-    expect(config.groups['hotline']?.target).to.equal('{leg_timeout=20}user/1001');
+    expect(config.groups['hotline']).to.not.have.property('target');
   });
 
   it('fills group defaults and resolves an extension to its group', () => {
