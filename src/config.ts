@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
+import { EvidenceKeyring } from './store/evidence-keys';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { coachingConfigProblems, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
 
@@ -34,6 +35,15 @@ export interface CallwardenConfig {
     readonly clientId: string;
     readonly reconnectPeriodMs: number;
     readonly embedded: { readonly enabled: boolean; readonly host: string; readonly port: number };
+  };
+  /** Evidence sealing and anchoring (README "Evidence a court can rely on"). */
+  readonly evidence: {
+    readonly key: string;
+    readonly currentKeyId: string;
+    readonly keys: Readonly<Record<string, string>>;
+    readonly requireKey: boolean;
+    readonly anchorFile: string;
+    readonly syslog: boolean;
   };
   readonly log: { readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly format: 'text' | 'json' };
   /** Recording policies, checked by the policies' own validator (every default filled in). */
@@ -70,6 +80,11 @@ export function validateConfig(raw: unknown): CallwardenConfig {
   const config = { ...(raw as object), recording: recording.config } as unknown as CallwardenConfig;
   if (config.store.client === 'mysql2' && !config.store.url) {
     throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
+  }
+  try {
+    EvidenceKeyring.fromConfig(config.evidence);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  evidence: ${(err as Error).message}`);
   }
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
   const coachingProblems = coachingConfigProblems(config.coaching, config.liveOps);

@@ -66,6 +66,7 @@ export function statusPayload(fields: StatusFields, now: Date | null): Record<st
     eslConnected: fields.health.eslConnected,
     dbHealthy: fields.health.dbHealthy,
     outboxPending: fields.health.outboxPending,
+    recordingBlocked: fields.health.recordingBlocked ?? null,
   };
   return {
     state: fields.state,
