@@ -127,6 +127,8 @@ export function merge(base: unknown, over: unknown): unknown {
   return over;
 }
 
+const IN_PROCESS_EVIDENCE = { evidence: { requireKey: false, anchorFile: '' } };
+
 /**
  * config/default.json with `overrides` merged in, validated — for the demo, the bench and
  * tests, which run the daemon in-process against a simulator on a port of their own.
@@ -134,5 +136,6 @@ export function merge(base: unknown, over: unknown): unknown {
 export function defaultsWith(overrides: DeepPartial<CallwardenConfig>): CallwardenConfig {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const defaults = JSON.parse(require('node:fs').readFileSync(join(__dirname, '..', '..', 'config', 'default.json'), 'utf8'));
-  return validateConfig(merge(defaults, overrides));
+  // The demo/test profile: no key required and no anchor file in ./data unless the caller asks for them.
+  return validateConfig(merge(merge(defaults, IN_PROCESS_EVIDENCE), overrides));
 }
