@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DurableOutbox, OUTBOX_FILE, OutboxEntry, OutboxIo } from '../../src/store/durable-outbox';
+import { DurableOutbox, OUTBOX_FILE, OutboxEntry } from '../../src/store/durable-outbox';
+import { diskIo, type Disk } from '../support/flaky-disk';
 import { migrateLatest } from '../../src/store/migrations';
 import { openStore } from '../../src/store/open-store';
 import { createStoreKnex } from '../../src/store/store-knex';
@@ -20,38 +20,6 @@ const entry = (n: number): OutboxEntry => ({
   enqueuedAt: '2026-01-01T00:00:00.000Z',
   write: { op: 'appendEvidence', callId: 'c', kind: 'k', detail: { n, pad: 'x'.repeat(200) }, at: '2026-01-01T00:00:00.000Z' },
 });
-
-interface Disk {
-  /** Every write to the outbox file writes half its bytes, then fails with ENOSPC. */
-  full: boolean;
-  /** When set, fsync of the outbox file waits for it. */
-  holdSync?: Promise<void>;
-  onSync?: () => void;
-}
-
-/** The real file system, except the outbox file's writes and fsyncs, which the test controls. */
-function diskIo(disk: Disk): OutboxIo {
-  const io = async (path: Parameters<typeof open>[0], flags?: Parameters<typeof open>[1], mode?: Parameters<typeof open>[2]) => {
-    const fh = await open(path, flags, mode);
-    if (!String(path).endsWith(OUTBOX_FILE)) return fh;
-    const write = fh.write.bind(fh) as (b: Buffer, o: number, l: number, p?: number | null) => Promise<{ bytesWritten: number }>;
-    const sync = fh.sync.bind(fh);
-    Object.assign(fh, {
-      write: async (buf: Buffer, off: number, len: number, pos?: number | null) => {
-        if (!disk.full) return write(buf, off, len, pos);
-        await write(buf, off, Math.max(1, Math.floor(len / 2)), pos);
-        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-      },
-      sync: async () => {
-        disk.onSync?.();
-        if (disk.holdSync) await disk.holdSync;
-        return sync();
-      },
-    });
-    return fh;
-  };
-  return { open: io as typeof open };
-}
 
 describe('fail closed', function () {
   const dirs: string[] = [];
