@@ -124,6 +124,7 @@ export class ChainAnchor {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
     try {
+      await handle.chmod(0o600); // an existing file from an older install may be world-readable
       const text = (await handle.readFile()).toString('utf8');
       const check = checkAnchorText(text, options.keys);
       // A torn tail is cut so the next line starts on a line of its own.
