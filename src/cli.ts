@@ -11,8 +11,12 @@ commands:
   migrate                  bring the database schema up to date
   calls [--since 24h] [--json]
                            calls in the database since a time (90m, 24h, 7d or ISO date)
-  evidence <call-id>       the call's consent evidence and whether its hash chain verifies
-                           (exit 0 verifies, 3 broken, 4 no evidence)
+  evidence <call-id>       the call's consent evidence and whether its seals, chain and anchor
+                           verify (exit 0 verifies, 3 broken, 4 nothing under this id)
+  evidence --all [--since 7d]
+                           verify every call since a time, with a summary (daily audit job)
+  audit [--since 7d] [--user x] [--call id] [--json]
+                           the sealed access log: who listened, downloaded, exported what
   purge [--dry-run]        delete recordings past their retention date (the daemon does it hourly)
   help                     this text`;
 
@@ -61,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
     case 'evidence': {
       const { evidenceCommand } = await import('./commands/evidence');
       return evidenceCommand(loadConfig(), argv.slice(1), print);
+    }
+    case 'audit': {
+      const { auditCommand } = await import('./commands/audit');
+      return auditCommand(loadConfig(), argv.slice(1), print);
     }
     case 'purge': {
       const { purgeCommand } = await import('./commands/purge');

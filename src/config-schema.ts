@@ -5,7 +5,7 @@ import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['node', 'esl', 'outbound', 'streams', 'log', 'store', 'mqtt'],
+  required: ['node', 'esl', 'outbound', 'streams', 'log', 'store', 'evidence', 'mqtt'],
   properties: {
     node: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'this daemon’s name in MQTT topics and logs' },
     esl: {
@@ -73,6 +73,19 @@ export const CONFIG_SCHEMA = {
           required: ['enabled', 'host', 'port'],
           properties: { enabled: { type: 'boolean' }, host: { type: 'string', minLength: 1 }, port: { type: 'integer', minimum: 0, maximum: 65535 } },
         },
+      },
+    },
+    evidence: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['key', 'currentKeyId', 'keys', 'requireKey', 'anchorFile', 'syslog'],
+      properties: {
+        key: { type: 'string', description: 'current HMAC key (CALLWARDEN_EVIDENCE_KEY); ≥ 32 bytes; hex:… or base64:… allowed' },
+        currentKeyId: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,32}$' },
+        keys: { type: 'object', additionalProperties: { type: 'string' }, description: 'retired keys by id, to verify old rows' },
+        requireKey: { type: 'boolean', description: 'refuse to record without a key (false only in test/demo)' },
+        anchorFile: { type: 'string', description: 'append-only file of chain heads outside the database; empty: none' },
+        syslog: { type: 'boolean' },
       },
     },
     // Checked in depth by validateRecordingConfig (src/policies): unknown keys, modes, prompts per mode.

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
+import { EvidenceKeyring } from './store/evidence-keys';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { coachingConfigProblems, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
 
@@ -36,6 +37,15 @@ export interface CallwardenConfig {
     readonly clientId: string;
     readonly reconnectPeriodMs: number;
     readonly embedded: { readonly enabled: boolean; readonly host: string; readonly port: number };
+  };
+  /** Evidence sealing and anchoring (README "Evidence a court can rely on"). */
+  readonly evidence: {
+    readonly key: string;
+    readonly currentKeyId: string;
+    readonly keys: Readonly<Record<string, string>>;
+    readonly requireKey: boolean;
+    readonly anchorFile: string;
+    readonly syslog: boolean;
   };
   readonly log: { readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly format: 'text' | 'json' };
   /** Recording policies, checked by the policies' own validator (every default filled in). */
@@ -76,6 +86,11 @@ export function validateConfig(raw: unknown): CallwardenConfig {
   const badPeers = config.outbound.allowedPeers.filter((p) => isIP(p) === 0);
   if (badPeers.length > 0) {
     throw new ConfigError(`invalid configuration:\n  outbound.allowedPeers: ${badPeers.map((p) => JSON.stringify(p)).join(', ')} is not an IP address (CALLWARDEN_OUTBOUND_ALLOWED_PEERS)`);
+  }
+  try {
+    EvidenceKeyring.fromConfig(config.evidence);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  evidence: ${(err as Error).message}`);
   }
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
   const coachingProblems = coachingConfigProblems(config.coaching, config.liveOps);
@@ -118,6 +133,8 @@ export function merge(base: unknown, over: unknown): unknown {
   return over;
 }
 
+const IN_PROCESS_EVIDENCE = { evidence: { requireKey: false, anchorFile: '' } };
+
 /**
  * config/default.json with `overrides` merged in, validated — for the demo, the bench and
  * tests, which run the daemon in-process against a simulator on a port of their own.
@@ -125,5 +142,6 @@ export function merge(base: unknown, over: unknown): unknown {
 export function defaultsWith(overrides: DeepPartial<CallwardenConfig>): CallwardenConfig {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const defaults = JSON.parse(require('node:fs').readFileSync(join(__dirname, '..', '..', 'config', 'default.json'), 'utf8'));
-  return validateConfig(merge(defaults, overrides));
+  // The demo/test profile: no key required and no anchor file in ./data unless the caller asks for them.
+  return validateConfig(merge(merge(defaults, IN_PROCESS_EVIDENCE), overrides));
 }

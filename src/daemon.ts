@@ -12,7 +12,7 @@ import { startMqtt, type CallPublisher, type MqttHandle } from './mqtt';
 import type { CallAnnotations } from './publishers/call-annotations';
 import { toCallRow } from './publishers/call-row';
 import { toCallView } from './publishers/call-view';
-import { openStore, purgeExpiredRecordings, type Store } from './store';
+import { EvidenceKeyring, NO_EVIDENCE_KEY, openStore, purgeExpiredRecordings, type Store } from './store';
 import { CallRegistry, parseShowChannels, type CallState, type NodeEvent } from './streams';
 
 /** What the daemon does with a call FreeSWITCH hands over; resolves when it is done with it. */
@@ -106,12 +106,25 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    const { store, mqtt } = this.config;
+    const { store, mqtt, evidence } = this.config;
+    const keys = EvidenceKeyring.fromConfig(evidence);
+    // One clear line, once: without a key nothing is recorded (calls are still routed).
+    if (!keys && evidence.requireKey) this.log.error(NO_EVIDENCE_KEY);
     this.store = await openStore({
       db: { client: store.client, url: store.url || undefined, filename: store.filename, logger: this.log },
       tablePrefix: store.tablePrefix || undefined,
       outboxDir: store.outboxDir,
+      evidence: {
+        ...(keys ? { keys } : {}),
+        requireKey: evidence.requireKey,
+        ...(evidence.anchorFile ? { anchorFile: evidence.anchorFile } : {}),
+        syslog: evidence.syslog,
+      },
+      onAnchorError: (err) => this.log.error(`evidence anchor file not written (${err.message}): this chain head is in the database only`),
     });
+    if (this.store.anchor && !this.store.anchor.opened.ok) {
+      this.log.error(`evidence anchor file ${this.store.anchor.path} is broken (${this.store.anchor.opened.reason}); appending after it, run \`callwarden evidence --all\``);
+    }
     this.mqtt = await startMqtt(
       {
         node: this.config.node,
@@ -208,6 +221,14 @@ export class Daemon {
     if (ended) this.writeRow(call);
     this.annotations.delete(call.callId);
     this.rowSignatures.delete(call.callId);
+    // Every ended call gets evidence (a "not handled" row if nobody wrote any) and its head anchored.
+    if (ended) {
+      try {
+        this.store.queue.closeEvidence(call.callId);
+      } catch (err) {
+        this.log.error(`evidence of the ended call not closed (${(err as Error).message})`, { callId: call.callId });
+      }
+    }
   }
 
   /** Writes never block a call: they go through the store's durable queue. */
@@ -229,10 +250,15 @@ export class Daemon {
         eslConnected: this.inbound.state === 'connected',
         dbHealthy: this.store.queue.status().healthy,
         outboxPending: this.store.queue.status().pending,
+        recordingBlocked: this.store.queue.status().recordingBlocked,
       });
     const queue = this.store.queue;
     const dbDown = (err: Error) => this.log.warn(`database unreachable (${err.message}); writes are kept in the outbox until it is back`);
     const dbUp = () => this.log.info(`database reachable again; outbox draining (${queue.status().pending} pending)`);
+    const gate = (reason: string | null) =>
+      reason === null ? this.log.info('recordings may start again: the outbox takes writes') : this.log.error(`no new recording starts: ${reason}`);
+    queue.on('gate', gate);
+    queue.on('gate', publish);
     queue.on('down', dbDown);
     queue.on('up', dbUp);
     queue.on('down', publish);
@@ -240,6 +266,8 @@ export class Daemon {
     queue.on('drained', publish);
     this.subscriptions.add(this.inbound.state$.subscribe(publish));
     this.subscriptions.add(() => {
+      queue.off('gate', gate);
+      queue.off('gate', publish);
       queue.off('down', dbDown);
       queue.off('up', dbUp);
       queue.off('down', publish);

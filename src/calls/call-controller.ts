@@ -82,6 +82,7 @@ export class CallController {
   private dirty = false;
   private ended = false;
   private sub: Subscription | undefined;
+  private offGate: (() => void) | undefined;
   private resolveDone!: () => void;
   private readonly log: Logger;
   /** Resolves once the call has ended and its last recording was checked. */
@@ -118,6 +119,8 @@ export class CallController {
         this.schedule();
       },
     });
+    // A start refused while the outbox could not be written is tried again as soon as it can.
+    this.offGate = this.options.recorder.onGateOpen(() => this.schedule());
     this.schedule();
   }
 
@@ -196,7 +199,14 @@ export class CallController {
 
   private finish(): void {
     this.sub?.unsubscribe();
+    this.offGate?.();
     this.options.recorder.forget(this.callId);
+    // The last rows (file check) are written: anchor the final head.
+    try {
+      this.options.daemon.store.queue.closeEvidence(this.callId);
+    } catch (err) {
+      this.log.error(`evidence not anchored (${(err as Error).message})`);
+    }
     this.resolveDone();
   }
 

@@ -79,6 +79,8 @@ export interface DaemonHealth {
   eslConnected: boolean;
   dbHealthy: boolean;
   outboxPending: number;
+  /** Why no recording may start now (outbox not writable, no evidence key…); absent or null: they may. */
+  recordingBlocked?: string | null;
 }
 
 /** A call's state, or the news that it ended (its retained topic is then cleared). */

@@ -66,6 +66,8 @@ export function statusPayload(fields: StatusFields, now: Date | null): Record<st
     eslConnected: fields.health.eslConnected,
     dbHealthy: fields.health.dbHealthy,
     outboxPending: fields.health.outboxPending,
+    // Only while no recording may start (outbox not writable, no evidence key): absent means they may.
+    ...(fields.health.recordingBlocked ? { recordingBlocked: fields.health.recordingBlocked } : {}),
   };
   return {
     state: fields.state,

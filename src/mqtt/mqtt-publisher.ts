@@ -151,7 +151,12 @@ export class MqttPublisher implements CallPublisher {
 
   publishStatus(health: DaemonHealth): void {
     if (this.closing) return;
-    this.health = { eslConnected: health.eslConnected, dbHealthy: health.dbHealthy, outboxPending: health.outboxPending };
+    this.health = {
+      eslConnected: health.eslConnected,
+      dbHealthy: health.dbHealthy,
+      outboxPending: health.outboxPending,
+      ...(health.recordingBlocked ? { recordingBlocked: health.recordingBlocked } : {}),
+    };
     this.enqueueOnlineStatus(false);
   }
 

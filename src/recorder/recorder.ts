@@ -24,6 +24,13 @@ export interface RecorderOptions {
     appendEvidence(callId: string, kind: string, detail: unknown): string;
     upsertRecording(recording: RecordingUpsert): string;
     updateRecording(id: string, patch: RecordingPatch): string;
+    /**
+     * Fail closed (issue 8.4): resolves when the rows written so far (the decision and consent
+     * that justify a start) are fsync'd, or refuses with why. Absent only in unit tests.
+     */
+    recordingGate?(): Promise<{ ok: true } | { ok: false; reason: string }>;
+    /** `gate` with null when starts may resume (the outbox takes writes again). */
+    on?(event: 'gate', listener: (reason: string | null) => void): unknown;
   };
   readonly publisher: Pick<CallPublisher, 'publishEvent'>;
   readonly recording: Pick<RecordingConfig, 'retentionDays' | 'format'>;
@@ -68,9 +75,22 @@ const FILE_RE = /(\d+)-(caller|agent|both)\.(wav|mp3)$/;
 export class Recorder {
   private readonly calls = new Map<string, CallRecordings>();
   private readonly log: Logger;
+  /** Per call, the last reason a start was refused (one evidence row and log line per reason). */
+  private readonly refused = new Map<string, string>();
+  private readonly gateListeners = new Set<() => void>();
 
   constructor(private readonly options: RecorderOptions) {
     this.log = options.logger.child({ module: 'recorder' });
+    options.queue.on?.('gate', (reason) => {
+      if (reason !== null) return;
+      for (const listener of [...this.gateListeners]) listener();
+    });
+  }
+
+  /** Called when refused starts may be tried again (the controllers re-run their decision); returns the unsubscribe. */
+  onGateOpen(listener: () => void): () => void {
+    this.gateListeners.add(listener);
+    return () => this.gateListeners.delete(listener);
   }
 
   observed(callId: string): ObservedRecording {
@@ -93,6 +113,21 @@ export class Recorder {
   async execute(callId: string, command: RecordingCommand, context?: StartContext): Promise<boolean> {
     const s = this.state(callId);
     const text = recordingCommandText(command);
+    if (command.kind === 'start' && this.options.queue.recordingGate) {
+      // Nothing starts before the rows that justify it are on disk: a crash or a full disk
+      // must never leave a recording whose consent exists only in memory.
+      let gate: { ok: true } | { ok: false; reason: string };
+      try {
+        gate = await this.options.queue.recordingGate();
+      } catch (err) {
+        gate = { ok: false, reason: (err as Error).message };
+      }
+      if (!gate.ok) {
+        this.refuse(callId, command.path, gate.reason);
+        return false;
+      }
+      this.refused.delete(callId);
+    }
     if (command.kind === 'start' && context) s.planned.set(command.path, context);
     s.observed = observeRecording(s.observed, { kind: 'sent', command });
     let ok = true;
@@ -150,6 +185,15 @@ export class Recorder {
 
   forget(callId: string): void {
     this.calls.delete(callId);
+    this.refused.delete(callId);
+  }
+
+  /** The call goes on unrecorded: the reason in the log and (once writable) in the evidence, once per reason. */
+  private refuse(callId: string, path: string, reason: string): void {
+    if (this.refused.get(callId) === reason) return;
+    this.refused.set(callId, reason);
+    this.log.warn(`recording not started: ${reason}`, { callId });
+    this.evidence(callId, 'recording_refused', { path, reason });
   }
 
   private started(callId: string, r: RecordingState, s: CallRecordings): void {

@@ -2,8 +2,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { FileHandle, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, FileHandle, link, mkdir, open as fsOpen, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { ensurePrivateDir } from './file-modes';
 import { StoreWrite } from './store-write';
 
 export interface OutboxEntry {
@@ -20,6 +21,13 @@ export interface OutboxRecovery {
   /** Lines that could not be parsed (a torn final write is expected after a crash; others go to the dead-letter file). */
   discarded: number;
 }
+
+/** The file operations the outbox uses; tests inject a failing one to simulate a full disk. */
+export interface OutboxIo {
+  open: typeof fsOpen;
+}
+
+const REAL_IO: OutboxIo = { open: fsOpen };
 
 export class OutboxLockedError extends Error {
   override name = 'OutboxLockedError' as const;
@@ -38,13 +46,19 @@ export class DurableOutbox {
   private acked = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Bytes of complete lines in the file: a failed append is cut back to this. */
+  private size = 0;
+  /** A cut-back failed: the next append first retries it, so nothing is ever glued to a partial line. */
+  private needsCut = false;
 
   private constructor(
     readonly dir: string,
     private handle: FileHandle,
     lines: string[],
+    private readonly io: OutboxIo,
   ) {
     this.lines = lines;
+    this.size = lines.reduce((n, l) => n + Buffer.byteLength(l, 'utf8') + 1, 0);
   }
 
   get path(): string {
@@ -52,8 +66,13 @@ export class DurableOutbox {
   }
 
   /** Opens (creating if needed) the outbox in `dir`, takes its lock and reads what a previous run left. */
-  static async open(dir: string): Promise<OutboxRecovery> {
-    await mkdir(dir, { recursive: true });
+  static async open(dir: string, io: OutboxIo = REAL_IO): Promise<OutboxRecovery> {
+    const open = io.open;
+    // The journal holds phone numbers and evidence: owner only (issue 8.7).
+    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dirname(dir));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700).catch(() => undefined);
     const lockPath = join(dir, LOCK_FILE);
     await acquireLock(lockPath);
     try {
@@ -79,8 +98,9 @@ export class DurableOutbox {
         } else corrupt.push(line);
       }
       const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
+      await chmod(path, 0o600).catch(() => undefined);
       await syncDir(dir);
-      const outbox = new DurableOutbox(dir, handle, lines);
+      const outbox = new DurableOutbox(dir, handle, lines, io);
       if (corrupt.length > 0) {
         await outbox.appendDead(corrupt.map((line) => ({ line, error: 'unparseable outbox line', at: new Date().toISOString() })));
       }
@@ -97,9 +117,27 @@ export class DurableOutbox {
   append(entries: readonly OutboxEntry[]): Promise<void> {
     return this.serial(async () => {
       if (entries.length === 0) return;
+      if (this.needsCut) {
+        await this.handle.truncate(this.size);
+        this.needsCut = false;
+      }
       const lines = entries.map((e) => JSON.stringify(e));
-      await writeAll(this.handle, Buffer.from(lines.join('\n') + '\n', 'utf8'));
-      await this.handle.sync();
+      const buf = Buffer.from(lines.join('\n') + '\n', 'utf8');
+      try {
+        await writeAll(this.handle, buf);
+        await this.handle.sync();
+      } catch (err) {
+        // Disk full or I/O error: cut the partial batch off, so a later append does not glue
+        // its first line to half a line (which recovery would then drop as corrupt).
+        try {
+          await this.handle.truncate(this.size);
+          await this.handle.sync();
+        } catch {
+          this.needsCut = true;
+        }
+        throw err;
+      }
+      this.size += buf.length;
       this.lines.push(...lines);
     });
   }
@@ -126,6 +164,7 @@ export class DurableOutbox {
         await this.handle.sync();
         this.lines = [];
         this.acked = 0;
+        this.size = 0;
       } else if (this.acked >= compactAfter) {
         await this.rewriteNow(this.lines.slice(this.acked));
       }
@@ -147,7 +186,7 @@ export class DurableOutbox {
 
   private appendDead(records: readonly unknown[]): Promise<void> {
     return this.serial(async () => {
-      const fh = await open(join(this.dir, DEAD_LETTER_FILE), 'a', 0o600);
+      const fh = await this.io.open(join(this.dir, DEAD_LETTER_FILE), 'a', 0o600);
       try {
         await writeAll(fh, Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8'));
         await fh.sync();
@@ -164,19 +203,24 @@ export class DurableOutbox {
   // Write-new-then-rename so a crash leaves either the old or the new file, never a half-written one.
   private async rewriteNow(lines: string[]): Promise<void> {
     const tmp = join(this.dir, `${OUTBOX_FILE}.${randomUUID()}.tmp`);
-    const fh = await open(tmp, 'w', 0o600);
+    const fh = await this.io.open(tmp, 'w', 0o600);
     try {
       if (lines.length > 0) await writeAll(fh, Buffer.from(lines.join('\n') + '\n', 'utf8'));
       await fh.sync();
-    } finally {
-      await fh.close();
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      throw err;
     }
+    await fh.close();
     await rename(tmp, this.path);
     await syncDir(this.dir);
     await this.handle.close();
-    this.handle = await open(this.path, constants.O_RDWR | constants.O_APPEND, 0o600);
+    this.handle = await this.io.open(this.path, constants.O_RDWR | constants.O_APPEND, 0o600);
     this.lines = lines;
     this.acked = 0;
+    this.needsCut = false;
+    this.size = lines.reduce((n, l) => n + Buffer.byteLength(l, 'utf8') + 1, 0);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -209,7 +253,7 @@ async function writeAll(fh: FileHandle, buf: Buffer): Promise<void> {
 
 // fsync of the directory makes a newly created or renamed file's name itself durable.
 async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fh = await fsOpen(dir, 'r');
   try {
     await fh.sync();
   } finally {
@@ -217,32 +261,70 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** The lock's content: pid and a nonce, so a lock is only ever removed by the instance that wrote it. */
+const lockNonces = new Map<string, string>();
+
+/**
+ * Taken atomically: the content is written and fsync'd to a private temp file first, then
+ * hard-linked to the lock name (link fails if the name exists), so no other process can ever
+ * see an empty or half-written lock. A lock whose pid is not alive is stale; it is moved
+ * aside by rename (only one taker wins), and re-read there: if it turned out to be a live
+ * owner's fresh lock, it is put back and we back off.
+ */
 async function acquireLock(path: string): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      try {
-        await fh.writeFile(String(process.pid));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      heldLocks.add(path);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    const alive = pid === process.pid ? heldLocks.has(path) : processAlive(pid);
-    if (alive) throw new OutboxLockedError(`outbox ${path} is in use by process ${pid}`);
-    await unlink(path).catch(() => undefined); // stale: its owner is gone
+  const nonce = randomUUID();
+  const content = `${process.pid} ${nonce}\n`;
+  const tmp = `${path}.${nonce}.tmp`;
+  const fh = await fsOpen(tmp, 'wx', 0o600);
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
-  throw new OutboxLockedError(`could not take outbox lock ${path}`);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(tmp, path);
+        heldLocks.add(path);
+        lockNonces.set(path, content);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const seen = await readFile(path, 'utf8').catch(() => '');
+      if (seen === '') continue; // removed between link and read: try again
+      const pid = Number(seen.trim().split(/\s+/)[0]);
+      const alive = pid === process.pid ? heldLocks.has(path) : processAlive(pid);
+      if (alive) throw new OutboxLockedError(`outbox ${path} is in use by process ${pid}`);
+      const aside = `${path}.stale-${nonce}`;
+      try {
+        await rename(path, aside);
+      } catch {
+        continue; // another taker moved it first
+      }
+      const moved = await readFile(aside, 'utf8').catch(() => '');
+      if (moved !== seen) {
+        // Not the stale lock we judged: a fresh owner's. Put it back if the name is still free.
+        await link(aside, path).catch(() => undefined);
+        await unlink(aside).catch(() => undefined);
+        throw new OutboxLockedError(`outbox ${path} was taken by another process while its stale lock was being removed`);
+      }
+      await unlink(aside).catch(() => undefined);
+    }
+    throw new OutboxLockedError(`could not take outbox lock ${path}`);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
 }
 
 async function releaseLock(path: string): Promise<void> {
   if (!heldLocks.delete(path)) return;
-  await unlink(path).catch(() => undefined);
+  const mine = lockNonces.get(path);
+  lockNonces.delete(path);
+  // Only our own lock: never one another instance took after ours was (wrongly) judged stale.
+  const seen = await readFile(path, 'utf8').catch(() => '');
+  if (seen === mine) await unlink(path).catch(() => undefined);
 }
 
 function processAlive(pid: number): boolean {

@@ -115,6 +115,63 @@ const MIGRATIONS: readonly NamedMigration[] = [
       }
     },
   },
+  {
+    // Issue 8.3 / 10.4 / 11.6: rows sealed with HMAC under a key outside the database (key id per
+    // row so keys rotate), a per-row salt for the personal values' commitments (destroyed on
+    // erasure), sealed heads, and the access log as a second sealed log.
+    name: '0010-sealed-evidence-and-access-log',
+    async up(knex, t) {
+      await knex.schema.alterTable(t.consentEvents, (table) => {
+        table.string('key_id', 32).nullable();
+        table.string('salt', 32).nullable();
+      });
+      await knex.schema.alterTable(t.consentChainHeads, (table) => {
+        table.string('key_id', 32).nullable();
+        table.string('mac', 64).nullable();
+      });
+      await knex.schema.createTable(t.accessLog, (table) => {
+        table.bigIncrements('id').primary();
+        table.string('chain', ID).notNullable();
+        table.integer('seq').notNullable();
+        table.string('at', TIME).notNullable();
+        table.string('kind', 64).notNullable();
+        table.text('detail', 'mediumtext').notNullable();
+        table.string('prev_hash', 64).notNullable();
+        table.string('hash', 64).notNullable();
+        table.string('key_id', 32).nullable();
+        table.string('salt', 32).nullable();
+        table.string('write_id', ID).nullable();
+        // Copies of sealed detail fields for `callwarden audit --user/--call`; verify compares them.
+        table.string('user_name', 128).nullable();
+        table.string('call_id', ID).nullable();
+        table.unique(['chain', 'seq'], { indexName: `${t.accessLog}_chain_seq_uq` });
+        table.unique(['write_id'], { indexName: `${t.accessLog}_write_uq` });
+        table.index(['at'], `${t.accessLog}_at_idx`);
+        table.index(['user_name'], `${t.accessLog}_user_idx`);
+        table.index(['call_id'], `${t.accessLog}_call_idx`);
+      });
+      await knex.schema.createTable(t.accessLogHeads, (table) => {
+        table.string('chain', ID).primary();
+        table.integer('seq').notNullable();
+        table.string('hash', 64).notNullable();
+        table.string('key_id', 32).nullable();
+        table.string('mac', 64).nullable();
+        table.string('updated_at', TIME).notNullable();
+      });
+    },
+    async down(knex, t) {
+      await knex.schema.dropTableIfExists(t.accessLogHeads);
+      await knex.schema.dropTableIfExists(t.accessLog);
+      await knex.schema.alterTable(t.consentChainHeads, (table) => {
+        table.dropColumn('key_id');
+        table.dropColumn('mac');
+      });
+      await knex.schema.alterTable(t.consentEvents, (table) => {
+        table.dropColumn('key_id');
+        table.dropColumn('salt');
+      });
+    },
+  },
 ];
 
 /** A knex MigrationSource bound to one set of table names. */

@@ -1,8 +1,8 @@
 // Builds the knex instance for either engine from a typed options object (the lead maps config onto it).
 
-import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { knex, Knex } from 'knex';
+import { ensurePrivateDir, ensurePrivateFile, SQLITE_COMPANIONS } from './file-modes';
 
 export type StoreClient = 'better-sqlite3' | 'mysql2';
 
@@ -38,7 +38,10 @@ export function createStoreKnex(options: StoreDbOptions): Knex {
   const acquireConnectionTimeout = options.acquireTimeoutMs ?? 10_000;
   if (options.client === 'better-sqlite3') {
     const filename = sqliteFilename(options);
-    if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+    if (filename !== ':memory:') {
+      ensurePrivateDir(dirname(filename));
+      ensurePrivateFile(filename, SQLITE_COMPANIONS);
+    }
     return knex({
       client: 'better-sqlite3',
       connection: { filename },
@@ -52,6 +55,8 @@ export function createStoreKnex(options: StoreDbOptions): Knex {
           try {
             if (filename !== ':memory:') conn.pragma('journal_mode = WAL');
             conn.pragma('busy_timeout = 5000');
+            // -wal/-shm now exist; an older install may have left them world-readable.
+            if (filename !== ':memory:') ensurePrivateFile(filename, SQLITE_COMPANIONS);
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

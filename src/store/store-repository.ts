@@ -1,11 +1,12 @@
 // The repository: every read and write of callwarden's tables, identical SQL semantics on SQLite and MySQL/MariaDB.
 
-import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
-import { canonicalJson } from './canonical-json';
-import { retryOnConflict, StoreConflictError } from './db-errors';
-import { evidenceHash, GENESIS_HASH, verifyEvidenceChain } from './evidence-chain';
+import { AccessLog, accessColumns } from './access-log';
+import { retryOnConflict } from './db-errors';
+import type { AnchoredHead } from './evidence-chain';
 import { KeyedMutex } from './keyed-mutex';
+import { ACCESS_LOG_PERSONAL_FIELDS, EVIDENCE_PERSONAL_FIELDS } from './personal-data';
+import { PseudonymiseResult, SealedLog, SealingOptions } from './sealed-log';
 import { storeTables, StoreTables } from './store-tables';
 import {
   AgentConsentRecord,
@@ -29,6 +30,24 @@ export interface StoreRepositoryOptions {
   tablePrefix?: string;
   /** Injected clock for created/updated stamps and default evidence times. */
   now?: () => Date;
+  /** Evidence keys and the anchor writer; without keys rows are only hash-chained (test/demo). */
+  sealing?: SealingOptions;
+  /** Where an anchor that could not be written is reported. */
+  onAnchorError?: (error: Error) => void;
+}
+
+export interface PseudonymiseCallOptions {
+  /** Replaces each personal value (e.g. "subject-7f3a"); the same for every value of the call. */
+  pseudonym: string;
+  /** Why (the rule or request), for the receipt row. */
+  reason: string;
+  /** Who asked (a user, or "retention"). */
+  by: string;
+}
+
+export interface PseudonymiseCallResult extends PseudonymiseResult {
+  /** The receipt row appended to the call's evidence chain. */
+  receiptSeq: number;
 }
 
 export interface AppendEvidenceOptions {
@@ -44,13 +63,38 @@ export class StoreRepository {
   readonly tables: StoreTables;
   private readonly now: () => Date;
   private readonly locks = new KeyedMutex();
+  /** Consent evidence: one sealed chain per call. */
+  readonly evidence: SealedLog;
+  /** Who accessed which recording or evidence (issue 10.4); append with `accessLog.append`. */
+  readonly accessLog: AccessLog;
 
   constructor(
     readonly knex: Knex,
-    options: StoreRepositoryOptions = {},
+    private readonly options: StoreRepositoryOptions = {},
   ) {
     this.tables = storeTables(options.tablePrefix);
     this.now = options.now ?? (() => new Date());
+    const sealing = options.sealing ?? {};
+    this.evidence = new SealedLog(
+      knex,
+      { log: 'evidence', table: this.tables.consentEvents, chainColumn: 'call_id', heads: this.tables.consentChainHeads, personalFields: EVIDENCE_PERSONAL_FIELDS },
+      sealing,
+      this.locks,
+      this.now,
+    );
+    const access = new SealedLog(
+      knex,
+      { log: 'access', table: this.tables.accessLog, chainColumn: 'chain', heads: this.tables.accessLogHeads, personalFields: ACCESS_LOG_PERSONAL_FIELDS, columns: accessColumns },
+      sealing,
+      this.locks,
+      this.now,
+    );
+    this.accessLog = new AccessLog(knex, access, { onAnchorError: (err) => options.onAnchorError?.(err) });
+  }
+
+  /** True when rows are sealed with a key (false: hash chain only, test/demo). */
+  get sealed(): boolean {
+    return this.evidence.sealed;
   }
 
   /** Cheap liveness probe used by the write queue to tell "database down" from "this write is bad". */
@@ -95,78 +139,75 @@ export class StoreRepository {
 
   // ---- consent evidence ----
 
-  /**
-   * Appends one evidence row to the call's hash chain. Appends for one call are serialised in
-   * this process by a mutex and across daemons by the unique (call_id, seq) index plus a
-   * compare-and-swap on the chain head; a lost race reruns the transaction.
-   */
+  /** Appends one evidence row to the call's sealed chain (see SealedLog.append). */
   async appendEvidence(callId: string, kind: string, detail: unknown, options: AppendEvidenceOptions = {}): Promise<EvidenceRecord> {
-    const at = toIso(options.at ?? this.now());
-    const detailText = canonicalJson(detail);
-    const detailValue: unknown = JSON.parse(detailText);
-    const writeId = options.writeId ?? randomUUID();
-    const t = this.tables;
-    return this.locks.run(`evidence:${callId}`, () =>
-      retryOnConflict(() =>
-        this.knex.transaction(async (trx) => {
-          const replay = await trx(t.consentEvents).where({ write_id: writeId }).first();
-          if (replay) return toEvidence(replay);
-          const head = await trx(t.consentChainHeads).where({ call_id: callId }).first();
-          // The head, not the last row, is the predecessor: a deleted tail row then stays a visible gap.
-          let prev = head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined;
-          if (!prev) {
-            const last = await trx(t.consentEvents).where({ call_id: callId }).orderBy('seq', 'desc').first();
-            prev = last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
-          }
-          const seq = prev.seq + 1;
-          const hash = evidenceHash(prev.hash, { callId, seq, at, kind, detail: detailValue });
-          await trx(t.consentEvents).insert({
-            call_id: callId,
-            seq,
-            at,
-            kind,
-            detail: detailText,
-            prev_hash: prev.hash,
-            hash,
-            write_id: writeId,
-          });
-          const now = toIso(this.now());
-          if (head) {
-            const moved = await trx(t.consentChainHeads)
-              .where({ call_id: callId, seq: Number(head.seq) })
-              .update({ seq, hash, updated_at: now });
-            if (moved !== 1) throw new StoreConflictError(`evidence head of ${callId} moved concurrently`);
-          } else {
-            await trx(t.consentChainHeads).insert({ call_id: callId, seq, hash, updated_at: now });
-          }
-          return { callId, seq, at, kind, detail: detailValue, prevHash: prev.hash, hash };
-        }),
-      ),
-    );
+    return this.evidence.append(callId, kind, detail, options);
   }
 
   async listEvidence(callId: string): Promise<EvidenceRecord[]> {
-    const rows = await this.knex(this.tables.consentEvents).where({ call_id: callId }).orderBy('seq');
-    return rows.map(toEvidence);
+    return this.evidence.list(callId);
   }
 
-  async verifyEvidence(callId: string): Promise<EvidenceVerification> {
-    const [rows, head] = await Promise.all([
-      this.knex(this.tables.consentEvents).where({ call_id: callId }).orderBy('seq'),
-      this.knex(this.tables.consentChainHeads).where({ call_id: callId }).first(),
+  /** Seals, links and sealed head; with `anchored` (from the anchor file) also that the anchored row is still there. */
+  async verifyEvidence(callId: string, anchored?: AnchoredHead): Promise<EvidenceVerification> {
+    return this.evidence.verify(callId, anchored);
+  }
+
+  /** Writes the call's chain head to the anchor file (the daemon does it at every call's end). */
+  async anchorEvidence(callId: string): Promise<void> {
+    await this.evidence.anchorHead(callId);
+  }
+
+  /**
+   * At a call's end: a call the daemon only saw (never handed to its socket) gets one row saying
+   * so, so every call in the database has evidence and a deleted chain is always noticed; then
+   * the head is anchored.
+   */
+  async closeEvidence(callId: string, writeId?: string): Promise<void> {
+    const head = await this.evidence.head(callId);
+    if (!head) {
+      await this.evidence.append(
+        callId,
+        'not_handled',
+        { reason: 'the call never reached callwarden’s call socket (dialplan without socket, or daemon not connected); callwarden recorded nothing' },
+        writeId !== undefined ? { writeId } : {},
+      );
+    }
+    await this.evidence.anchorHead(callId);
+  }
+
+  /**
+   * Erasure for a data subject (issue 11.6): every personal value in the call's evidence is
+   * replaced by a pseudonym (the seal covered salted commitments, so the chain still verifies),
+   * the call row's numbers and leg details are replaced too, and a receipt row is appended.
+   */
+  async pseudonymiseCall(callId: string, options: PseudonymiseCallOptions): Promise<PseudonymiseCallResult> {
+    const result = await this.evidence.pseudonymise(callId, options.pseudonym);
+    await this.knex(this.tables.calls)
+      .where({ call_id: callId })
+      .update({ caller: options.pseudonym, destination: options.pseudonym, legs: null, updated_at: toIso(this.now()) });
+    const receipt = await this.evidence.append(callId, 'personal_data_erased', {
+      reason: options.reason,
+      by: options.by,
+      rows: result.rows,
+      values: result.values,
+      legacyRowsKept: result.legacy,
+      callRow: 'caller, destination and legs replaced',
+    });
+    await this.evidence.anchorHead(callId).catch((err: Error) => this.options.onAnchorError?.(err));
+    return { ...result, receiptSeq: receipt.seq };
+  }
+
+  /** Call ids with a call row, a recording or evidence touched since `since` (the chains `evidence --all` checks). */
+  async listChainsSince(since: TimeInput): Promise<string[]> {
+    const iso = toIso(since);
+    const t = this.tables;
+    const [calls, heads, recs] = await Promise.all([
+      this.knex(t.calls).where('started_at', '>=', iso).orWhere('updated_at', '>=', iso).select('call_id'),
+      this.knex(t.consentChainHeads).where('updated_at', '>=', iso).select('call_id'),
+      this.knex(t.recordings).where('created_at', '>=', iso).select('call_id'),
     ]);
-    return verifyEvidenceChain(
-      rows.map((r: Row) => ({
-        callId: String(r.call_id),
-        seq: Number(r.seq),
-        at: String(r.at),
-        kind: String(r.kind),
-        detailText: String(r.detail),
-        prevHash: String(r.prev_hash),
-        hash: String(r.hash),
-      })),
-      head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined,
-    );
+    return [...new Set([...calls, ...heads, ...recs].map((r: Row) => String(r.call_id)))].sort();
   }
 
   // ---- recordings ----
@@ -368,18 +409,6 @@ function toCall(r: Row): CallRecord {
     answeredAt: nullableString(r.answered_at),
     endedAt: nullableString(r.ended_at),
     hangupCause: nullableString(r.hangup_cause),
-  };
-}
-
-function toEvidence(r: Row): EvidenceRecord {
-  return {
-    callId: String(r.call_id),
-    seq: Number(r.seq),
-    at: String(r.at),
-    kind: String(r.kind),
-    detail: JSON.parse(String(r.detail)) as unknown,
-    prevHash: String(r.prev_hash),
-    hash: String(r.hash),
   };
 }
 

@@ -8,6 +8,9 @@ export interface StoreTables {
   readonly monitorSessions: string;
   readonly agentConsents: string;
   readonly agentCallCounters: string;
+  /** Who listened to, downloaded or exported what (sealed like the evidence). */
+  readonly accessLog: string;
+  readonly accessLogHeads: string;
   /** knex's own bookkeeping; knex adds `_lock` for its lock table. */
   readonly migrations: string;
 }
@@ -22,6 +25,8 @@ export function storeTables(prefix = ''): StoreTables {
     monitorSessions: `${prefix}monitor_sessions`,
     agentConsents: `${prefix}agent_consents`,
     agentCallCounters: `${prefix}agent_call_counters`,
+    accessLog: `${prefix}access_log`,
+    accessLogHeads: `${prefix}access_log_heads`,
     migrations: `${prefix}knex_migrations`,
   };
 }

@@ -68,6 +68,12 @@ export interface EvidenceVerification {
   /** seq at which the chain first fails (a missing seq means that row was deleted). */
   brokenAt?: number;
   reason?: string;
+  /** Key ids the rows were sealed with (empty: nothing sealed). */
+  keyIds?: string[];
+  /** Rows written without a seal (before sealing, or by a daemon without a key). */
+  unsealed?: number;
+  /** The seq the anchor file recorded last for this chain, when it was checked against one. */
+  anchoredSeq?: number;
 }
 
 export interface RecordingUpsert {

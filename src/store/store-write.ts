@@ -10,7 +10,11 @@ export type StoreWrite =
   | { op: 'updateRecording'; id: string; patch: RecordingPatch }
   | { op: 'startMonitorSession'; session: MonitorSessionStart }
   | { op: 'appendMonitorMode'; id: string; mode: MonitorMode; at: string }
-  | { op: 'endMonitorSession'; id: string; at: string };
+  | { op: 'endMonitorSession'; id: string; at: string }
+  /** A call ended: a chain for calls never handled, then the head to the anchor file. */
+  | { op: 'closeEvidence'; callId: string }
+  /** Nothing to apply: journaled only to learn whether the outbox can be written again. */
+  | { op: 'probe' };
 
 /** Applies one write; `writeId` (the outbox entry id) makes evidence appends exactly-once across replays. */
 export async function applyStoreWrite(repository: StoreRepository, write: StoreWrite, writeId: string): Promise<void> {
@@ -35,6 +39,11 @@ export async function applyStoreWrite(repository: StoreRepository, write: StoreW
       return;
     case 'endMonitorSession':
       await repository.endMonitorSession(write.id, write.at);
+      return;
+    case 'closeEvidence':
+      await repository.closeEvidence(write.callId, writeId);
+      return;
+    case 'probe':
       return;
     default: {
       const unknownWrite: never = write;

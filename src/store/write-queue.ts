@@ -2,7 +2,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { DurableOutbox, OutboxEntry } from './durable-outbox';
+import { DurableOutbox, OutboxEntry, OutboxIo } from './durable-outbox';
 import { StoreRepository } from './store-repository';
 import { CallUpsert, MonitorMode, MonitorSessionStart, RecordingPatch, RecordingUpsert } from './store-types';
 import { applyStoreWrite, StoreWrite } from './store-write';
@@ -28,6 +28,21 @@ export interface WriteQueueOptions {
   /** Rewrite the outbox once this many applied lines sit at its head while it never empties (default 1000). */
   compactAfter?: number;
   now?: () => Date;
+  /** Most writes held in memory (journaled or not) before enqueue refuses (default 100000). */
+  maxPending?: number;
+  /** A standing reason no recording may start (e.g. no evidence key outside test/demo). */
+  blockRecording?: string;
+  /** First pause before the outbox is probed again after a write error (ms, default 500; doubles to 10 s). */
+  probeMs?: number;
+  /** File operations for the outbox (tests inject failures). */
+  outboxIo?: OutboxIo;
+}
+
+/** Whether a recording may start now, and if not, why (one sentence for log, MQTT and evidence). */
+export type RecordingGate = { ok: true } | { ok: false; reason: string };
+
+export class WriteQueueFullError extends Error {
+  override name = 'WriteQueueFullError' as const;
 }
 
 export interface WriteQueueStatus {
@@ -39,6 +54,10 @@ export interface WriteQueueStatus {
   lastError: string | null;
   /** Writes given up on and moved to outbox.dead.jsonl since start. */
   deadLettered: number;
+  /** false from a failed outbox append until an append succeeds again. */
+  outboxHealthy: boolean;
+  /** Why no recording may start now (null: they may). */
+  recordingBlocked: string | null;
 }
 
 export interface WriteQueueEvents {
@@ -54,6 +73,8 @@ export interface WriteQueueEvents {
   dead: [entry: OutboxEntry, error: Error];
   /** Journaling to local disk failed; affected writes are held in memory only. */
   'outbox-error': [error: Error];
+  /** The recording gate opened (reason null) or closed (with why). */
+  gate: [reason: string | null];
 }
 
 interface Pending {
@@ -63,6 +84,8 @@ interface Pending {
   /** The entry is a line of the outbox file and must be acknowledged there once applied. */
   inFile: boolean;
   attempts: number;
+  /** Its journal append failed: until applied, it exists in memory only. */
+  memoryOnly?: boolean;
 }
 
 export class WriteQueue extends EventEmitter<WriteQueueEvents> {
@@ -89,6 +112,14 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   private deadLettered = 0;
   private busy = false;
   private prepared: boolean;
+  private readonly maxPending: number;
+  private journalHealthy = true;
+  private journalError: string | null = null;
+  private memoryOnly = 0;
+  private overflowed = false;
+  private probeFailures = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private gateShown: string | null = null;
 
   constructor(private readonly options: WriteQueueOptions) {
     super();
@@ -99,12 +130,14 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     this.maxAttempts = options.retry?.maxAttempts ?? 5;
     this.compactAfter = options.compactAfter ?? 1000;
     this.prepared = options.prepare === undefined;
+    this.maxPending = options.maxPending ?? 100_000;
+    this.gateShown = options.blockRecording ?? null;
   }
 
   /** Opens the outbox, takes over what a previous run left in it (applied first), and starts draining. */
   async start(): Promise<{ recovered: number; discarded: number }> {
     if (this.outbox || this.closed) throw new Error('write queue already started or closed');
-    const { outbox, recovered, discarded } = await DurableOutbox.open(this.options.outboxDir);
+    const { outbox, recovered, discarded } = await DurableOutbox.open(this.options.outboxDir, this.options.outboxIo);
     this.outbox = outbox;
     this.pending.unshift(...recovered.map((entry) => ({ entry, journaled: true, inFile: true, attempts: 0 })));
     this.scheduleFlush();
@@ -118,6 +151,12 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
    */
   enqueue(write: StoreWrite): string {
     if (this.closed) throw new Error('write queue is closed');
+    if (this.pending.length >= this.maxPending && write.op !== 'probe') {
+      // Bounded: a database and disk both gone for long must not grow the heap until the process dies.
+      this.overflowed = true;
+      this.checkGate();
+      throw new WriteQueueFullError(`write queue full (${this.pending.length} writes pending): write refused`);
+    }
     const entry: OutboxEntry = {
       id: randomUUID(),
       enqueuedAt: toIso(this.now()),
@@ -159,8 +198,49 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     return this.enqueue({ op: 'endMonitorSession', id, at: toIso(at) });
   }
 
+  /** A call ended: its chain gets a row if it has none (never handled), then its head goes to the anchor file. */
+  closeEvidence(callId: string): string {
+    return this.enqueue({ op: 'closeEvidence', callId });
+  }
+
   status(): WriteQueueStatus {
-    return { healthy: this.healthy, pending: this.pending.length, lastError: this.lastError, deadLettered: this.deadLettered };
+    return {
+      healthy: this.healthy,
+      pending: this.pending.length,
+      lastError: this.lastError,
+      deadLettered: this.deadLettered,
+      outboxHealthy: this.journalHealthy,
+      recordingBlocked: this.gateReason() ?? null,
+    };
+  }
+
+  /**
+   * Fail closed (issue 8.4): resolves once every write accepted so far — the decision and
+   * consent rows that justify a start — is fsync'd in the outbox (or already committed in the
+   * database); refuses while the outbox cannot be written, while writes exist in memory only,
+   * while the queue is full, or for a standing reason (no evidence key).
+   */
+  async recordingGate(): Promise<RecordingGate> {
+    await this.flushed();
+    const reason = this.gateReason();
+    return reason === undefined ? { ok: true } : { ok: false, reason };
+  }
+
+  private gateReason(): string | undefined {
+    if (this.options.blockRecording) return this.options.blockRecording;
+    if (!this.journalHealthy) return `the outbox cannot be written (${this.journalError ?? 'error'}): the evidence would not be durable`;
+    if (this.memoryOnly > 0) return `${this.memoryOnly} evidence/state write(s) exist only in memory after an outbox error, until the database takes them`;
+    if (this.overflowed) return 'the write queue is full (database and outbox both behind)';
+    return undefined;
+  }
+
+  /** Emits `gate` when the answer changes, so waiting calls can try again at once. */
+  private checkGate(): void {
+    if (this.overflowed && this.pending.length <= this.maxPending / 2) this.overflowed = false;
+    const reason = this.gateReason() ?? null;
+    if (reason === this.gateShown) return;
+    this.gateShown = reason;
+    this.emit('gate', reason);
   }
 
   /** Resolves once `prepare` (migrations) has succeeded; reads through the repository are safe from then on. */
@@ -197,6 +277,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       clearTimeout(timer);
     }
     this.closed = true;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     this.wake();
     this.cancelDelay?.();
     await this.loop;
@@ -217,12 +298,28 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
         try {
           await outbox.append(batch.map((p) => p.entry));
           for (const p of batch) p.inFile = true;
+          if (!this.journalHealthy) {
+            this.journalHealthy = true;
+            this.journalError = null;
+            this.probeFailures = 0;
+          }
         } catch (err) {
-          // Disk trouble must not stop calls' writes: they still go to the database, just without the safety net.
+          // Disk trouble must not stop calls' writes: they still go to the database, just
+          // without the safety net — but no recording starts until the outbox works again.
           this.noteError(err);
+          this.journalHealthy = false;
+          this.journalError = toError(err).message;
+          for (const p of batch) {
+            if (!p.memoryOnly) {
+              p.memoryOnly = true;
+              this.memoryOnly++;
+            }
+          }
           this.emit('outbox-error', toError(err));
+          this.scheduleProbe();
         }
         for (const p of batch) p.journaled = true;
+        this.checkGate();
       }
     })().finally(() => {
       this.flushing = undefined;
@@ -330,8 +427,30 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     this.emit('down', error);
   }
 
+  /** After an outbox error nothing may need writing for a while: a no-op entry finds out when the disk takes writes again. */
+  private scheduleProbe(): void {
+    if (this.probeTimer || this.closed) return;
+    const initial = this.options.probeMs ?? 500;
+    const ms = Math.min(10_000, initial * 2 ** Math.min(this.probeFailures++, 10));
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      if (this.closed || this.journalHealthy) return;
+      try {
+        this.enqueue({ op: 'probe' });
+      } catch {
+        // closed meanwhile
+      }
+    }, ms);
+    this.probeTimer.unref();
+  }
+
   private remove(item: Pending): void {
     this.pending.shift();
+    if (item.memoryOnly) {
+      item.memoryOnly = false;
+      this.memoryOnly--;
+    }
+    this.checkGate();
     if (!item.inFile || !this.outbox) return;
     this.outbox.acknowledge();
     // A queue that never empties would otherwise grow the file forever; settle() rewrites it without the applied head.

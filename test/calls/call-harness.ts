@@ -46,6 +46,8 @@ export interface HarnessOptions {
   /** Also run coaching (*98*) and live operations, with the call controllers as its RecordingControl. */
   readonly coaching?: DeepPartial<CoachingConfig>;
   readonly liveOps?: DeepPartial<LiveOpsConfig>;
+  /** Evidence settings over the test ones (a test key, a temporary anchor file). */
+  readonly evidence?: DeepPartial<CallwardenConfig['evidence']>;
 }
 
 export interface Harness {
@@ -91,6 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
     ...(options.liveOps ? { liveOps: options.liveOps } : {}),
+    ...(options.evidence ? { evidence: options.evidence } : {}),
   });
   const captured = captureLogger();
   const controllers: CallController[] = [];

@@ -64,6 +64,14 @@ describe('MQTT payloads', function () {
     const will = statusPayload({ ...fields, state: 'offline', reason: 'connection-lost', health: null }, null);
     expect(will).to.deep.equal({ state: 'offline', node: 'pbx', pid: 1, since: 's', healthy: null, health: null, reason: 'connection-lost' });
   });
+
+  it('carries why no recording may start only while that is so', function () {
+    const base = { node: 'pbx', pid: 1, since: 's', state: 'online' as const };
+    const blocked = statusPayload({ ...base, health: { eslConnected: true, dbHealthy: true, outboxPending: 0, recordingBlocked: 'the outbox cannot be written (ENOSPC)' } }, now);
+    expect(blocked.health).to.deep.equal({ eslConnected: true, dbHealthy: true, outboxPending: 0, recordingBlocked: 'the outbox cannot be written (ENOSPC)' });
+    const clear = statusPayload({ ...base, health: { eslConnected: true, dbHealthy: true, outboxPending: 0, recordingBlocked: null } }, now);
+    expect(clear.health).to.deep.equal({ eslConnected: true, dbHealthy: true, outboxPending: 0 });
+  });
 });
 
 describe('MQTT options', function () {

@@ -27,8 +27,8 @@ describe('evidence chain rule', function () {
 
   it('accepts an intact chain and an empty one', function () {
     const rows = chain(4);
-    expect(verifyEvidenceChain(rows, headOf(rows))).to.deep.equal({ ok: true, rows: 4 });
-    expect(verifyEvidenceChain([], undefined)).to.deep.equal({ ok: true, rows: 0 });
+    expect(verifyEvidenceChain(rows, headOf(rows))).to.include({ ok: true, rows: 4 });
+    expect(verifyEvidenceChain([], undefined)).to.include({ ok: true, rows: 0 });
   });
 
   it('locates each kind of break', function () {

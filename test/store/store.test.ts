@@ -80,15 +80,17 @@ function defineStoreSuite(backend: TestBackend): void {
       t.monitorSessions,
       t.agentConsents,
       t.agentCallCounters,
+      t.accessLog,
+      t.accessLogHeads,
     ];
 
     it('up creates every table, down removes them, up again works', async function () {
-      expect(await migrateLatest(knex, tables)).to.deep.equal(['0001-initial-schema']);
+      expect(await migrateLatest(knex, tables)).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log']);
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(true);
       expect(await migrateLatest(knex, tables)).to.deep.equal([]);
-      expect(await migrateRollbackAll(knex, tables)).to.deep.equal(['0001-initial-schema']);
+      expect(await migrateRollbackAll(knex, tables)).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log']);
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(false);
-      expect(await migrateLatest(knex, tables)).to.deep.equal(['0001-initial-schema']);
+      expect(await migrateLatest(knex, tables)).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log']);
     });
   });
 
@@ -134,8 +136,8 @@ function defineStoreSuite(backend: TestBackend): void {
       expect(rows.map((r) => r.seq)).to.deep.equal([1, 2, 3, 4, 5]);
       expect(rows[0].prevHash).to.equal('0'.repeat(64));
       for (let i = 1; i < rows.length; i++) expect(rows[i].prevHash).to.equal(rows[i - 1].hash);
-      expect(await repo.verifyEvidence('ev-ok')).to.deep.equal({ ok: true, rows: 5 });
-      expect(await repo.verifyEvidence('no-such-call')).to.deep.equal({ ok: true, rows: 0 });
+      expect(await repo.verifyEvidence('ev-ok')).to.include({ ok: true, rows: 5 });
+      expect(await repo.verifyEvidence('no-such-call')).to.include({ ok: true, rows: 0 });
     });
 
     it('reports an UPDATE of detail at the altered row', async function () {
@@ -178,7 +180,7 @@ function defineStoreSuite(backend: TestBackend): void {
       const rows = await repo.listEvidence('ev-conc');
       expect(rows.map((r) => r.seq)).to.deep.equal(Array.from({ length: n }, (_, i) => i + 1));
       expect(rows.map((r) => (r.detail as { i: number }).i).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: n }, (_, i) => i));
-      expect(await repo.verifyEvidence('ev-conc')).to.deep.equal({ ok: true, rows: n });
+      expect(await repo.verifyEvidence('ev-conc')).to.include({ ok: true, rows: n });
     });
 
     it('keeps one chain when two daemons (separate pools) append to the same call', async function () {
@@ -187,7 +189,7 @@ function defineStoreSuite(backend: TestBackend): void {
       await Promise.all(
         Array.from({ length: 30 }, (_, i) => (i % 2 ? repo : other).appendEvidence('ev-two', 'command_sent', { i })),
       );
-      expect(await repo.verifyEvidence('ev-two')).to.deep.equal({ ok: true, rows: 30 });
+      expect(await repo.verifyEvidence('ev-two')).to.include({ ok: true, rows: 30 });
     });
 
     it('a replayed write id adds no second row', async function () {
@@ -306,7 +308,7 @@ function defineStoreSuite(backend: TestBackend): void {
     async function expectArrivedInOrder(callId: string, evidence: number): Promise<void> {
       const rows = await repo.listEvidence(callId);
       expect(rows.map((r) => (r.detail as { i: number }).i)).to.deep.equal(Array.from({ length: evidence }, (_, i) => i));
-      expect(await repo.verifyEvidence(callId)).to.deep.equal({ ok: true, rows: evidence });
+      expect(await repo.verifyEvidence(callId)).to.include({ ok: true, rows: evidence });
       expect((await repo.getCall(callId))?.caller).to.equal('+4989000');
       expect((await repo.getRecording(`${callId}-rec`))?.status).to.equal('ok');
     }
@@ -428,7 +430,7 @@ function defineStoreSuite(backend: TestBackend): void {
       await queue.drained();
       expect(queue.status()).to.deep.include({ healthy: true, pending: 0, deadLettered: 1 });
       expect(readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8')).to.contain('q-dead-rec');
-      expect(await repo.verifyEvidence('q-dead')).to.deep.equal({ ok: true, rows: 2 });
+      expect(await repo.verifyEvidence('q-dead')).to.include({ ok: true, rows: 2 });
       await queue.close();
     });
 
@@ -454,7 +456,7 @@ function defineStoreSuite(backend: TestBackend): void {
         await queue.drained();
         const rows = await repo.listEvidence('q-cut');
         expect(rows.map((r) => (r.detail as { i: number }).i)).to.deep.equal(Array.from({ length: 15 }, (_, i) => i));
-        expect(await repo.verifyEvidence('q-cut')).to.deep.equal({ ok: true, rows: 15 });
+        expect(await repo.verifyEvidence('q-cut')).to.include({ ok: true, rows: 15 });
         expect(statSync(join(dir, OUTBOX_FILE)).size).to.equal(0);
         await queue.close();
       } finally {
@@ -481,7 +483,7 @@ function defineStoreSuite(backend: TestBackend): void {
         await store.queue.ready();
         await store.queue.drained();
         expect((await store.repository.getCall('os-1'))?.caller).to.equal('+49301');
-        expect(await store.repository.verifyEvidence('os-1')).to.deep.equal({ ok: true, rows: 2 });
+        expect(await store.repository.verifyEvidence('os-1')).to.include({ ok: true, rows: 2 });
         expect(await store.repository.nextAgentCallNumber('3001')).to.equal(1);
       } finally {
         await migrateRollbackAll(store.knex, storeTables(prefix)).catch(() => undefined);

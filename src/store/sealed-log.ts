@@ -1,0 +1,210 @@
+// A sealed append-only log over one table: HMAC chain per chain id, sealed head, anchor, verification and erasure of personal values.
+
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+import { canonicalJson } from './canonical-json';
+import type { AnchoredLog, ChainAnchor } from './chain-anchor';
+import { retryOnConflict, StoreConflictError } from './db-errors';
+import { AnchoredHead, ChainHead, evidenceHash, GENESIS_HASH, headMacText, sealHash, StoredEvidenceRow, verifyEvidenceChain } from './evidence-chain';
+import type { EvidenceKeyring } from './evidence-keys';
+import { KeyedMutex } from './keyed-mutex';
+import { eraseWithSalt, hasPersonalData, newSalt, sealedView } from './personal-data';
+import { EvidenceRecord, EvidenceVerification } from './store-types';
+import { TimeInput, toIso } from './time';
+
+type Row = Record<string, unknown>;
+
+export interface SealedLogSpec {
+  readonly log: AnchoredLog;
+  readonly table: string;
+  /** Column holding the chain id in `table` and in `heads`. */
+  readonly chainColumn: string;
+  readonly heads: string;
+  readonly personalFields: ReadonlySet<string>;
+  /** Indexed copies of detail fields (for queries); checked against the sealed detail on verify. */
+  readonly columns?: (detail: unknown) => Row;
+}
+
+export interface SealingOptions {
+  /** Without keys rows are hash-chained only (test/demo); the daemon refuses to record then. */
+  readonly keys?: EvidenceKeyring;
+  /** Where chain heads are anchored (the daemon's writer); absent in CLI processes. */
+  readonly anchor?: ChainAnchor;
+}
+
+export interface AppendOptions {
+  at?: TimeInput;
+  /** Idempotency key: a second append with the same writeId returns the first row. */
+  writeId?: string;
+}
+
+export interface PseudonymiseResult {
+  /** Rows whose personal values were replaced. */
+  rows: number;
+  /** Values replaced. */
+  values: number;
+  /** Rows written before sealing, whose personal values cannot be erased without breaking them (left as they are). */
+  legacy: number;
+}
+
+export class SealedLog {
+  constructor(
+    private readonly knex: Knex,
+    readonly spec: SealedLogSpec,
+    private readonly sealing: SealingOptions,
+    private readonly locks: KeyedMutex,
+    private readonly now: () => Date,
+  ) {}
+
+  get sealed(): boolean {
+    return this.sealing.keys !== undefined;
+  }
+
+  /**
+   * Appends one row. Appends to one chain are serialised in this process by a mutex and
+   * across daemons by the unique (chain, seq) index plus a compare-and-swap on the head.
+   */
+  async append(chain: string, kind: string, detail: unknown, options: AppendOptions = {}): Promise<EvidenceRecord> {
+    const { table, heads, chainColumn: col } = this.spec;
+    const at = toIso(options.at ?? this.now());
+    const detailText = canonicalJson(detail);
+    const detailValue: unknown = JSON.parse(detailText);
+    const writeId = options.writeId ?? randomUUID();
+    const keys = this.sealing.keys;
+    return this.locks.run(`${table}:${chain}`, () =>
+      retryOnConflict(() =>
+        this.knex.transaction(async (trx) => {
+          const replay = await trx(table).where({ write_id: writeId }).first();
+          if (replay) return this.toRecord(replay);
+          const head = await trx(heads).where({ [col]: chain }).first();
+          // The head, not the last row, is the predecessor: a deleted tail row then stays a visible gap.
+          let prev = head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined;
+          if (!prev) {
+            const last = await trx(table).where({ [col]: chain }).orderBy('seq', 'desc').first();
+            prev = last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+          }
+          const seq = prev.seq + 1;
+          const salt = keys ? newSalt() : null;
+          const content = { callId: chain, seq, at, kind, detail: sealedView(detailValue, salt, this.spec.personalFields) };
+          const keyId = keys?.currentKeyId ?? null;
+          const hash = keys ? sealHash(keys, keys.currentKeyId, prev.hash, content)! : evidenceHash(prev.hash, content);
+          await trx(table).insert({
+            [col]: chain,
+            seq,
+            at,
+            kind,
+            detail: detailText,
+            prev_hash: prev.hash,
+            hash,
+            key_id: keyId,
+            salt,
+            write_id: writeId,
+            ...(this.spec.columns?.(detailValue) ?? {}),
+          });
+          const updated = toIso(this.now());
+          const mac = keys ? keys.mac(keys.currentKeyId, headMacText(chain, seq, hash))! : null;
+          if (head) {
+            const moved = await trx(heads).where({ [col]: chain, seq: Number(head.seq) }).update({ seq, hash, key_id: keyId, mac, updated_at: updated });
+            if (moved !== 1) throw new StoreConflictError(`${this.spec.log} head of ${chain} moved concurrently`);
+          } else {
+            await trx(heads).insert({ [col]: chain, seq, hash, key_id: keyId, mac, updated_at: updated });
+          }
+          return { callId: chain, seq, at, kind, detail: detailValue, prevHash: prev.hash, hash };
+        }),
+      ),
+    );
+  }
+
+  async list(chain: string): Promise<EvidenceRecord[]> {
+    const rows = await this.knex(this.spec.table).where({ [this.spec.chainColumn]: chain }).orderBy('seq');
+    return rows.map((r: Row) => this.toRecord(r));
+  }
+
+  async head(chain: string): Promise<ChainHead | undefined> {
+    const h = await this.knex(this.spec.heads).where({ [this.spec.chainColumn]: chain }).first();
+    return h ? { seq: Number(h.seq), hash: String(h.hash), keyId: str(h.key_id), mac: str(h.mac) } : undefined;
+  }
+
+  /** Verifies seals, links, the sealed head, the indexed columns, and the anchored head when given. */
+  async verify(chain: string, anchored?: AnchoredHead): Promise<EvidenceVerification> {
+    const [raw, head] = await Promise.all([this.knex(this.spec.table).where({ [this.spec.chainColumn]: chain }).orderBy('seq'), this.head(chain)]);
+    const rows: StoredEvidenceRow[] = raw.map((r: Row) => ({
+      callId: String(r[this.spec.chainColumn]),
+      seq: Number(r.seq),
+      at: String(r.at),
+      kind: String(r.kind),
+      detailText: String(r.detail),
+      prevHash: String(r.prev_hash),
+      hash: String(r.hash),
+      keyId: str(r.key_id),
+      salt: str(r.salt),
+    }));
+    const result = verifyEvidenceChain(rows, head, {
+      ...(this.sealing.keys ? { keys: this.sealing.keys, requireSealed: true } : {}),
+      personalFields: this.spec.personalFields,
+      ...(anchored ? { anchored } : {}),
+    });
+    if (!result.ok || !this.spec.columns) return result;
+    for (const r of raw as Row[]) {
+      const want = this.spec.columns(JSON.parse(String(r.detail)));
+      for (const [k, v] of Object.entries(want)) {
+        if ((r[k] ?? null) !== (v ?? null)) return { ...result, ok: false, brokenAt: Number(r.seq), reason: `column ${k} of seq ${String(r.seq)} differs from the sealed row (edited to hide it from queries)` };
+      }
+    }
+    return result;
+  }
+
+  /** Writes the chain's current head to the anchor file (no-op without an anchor or a chain). */
+  async anchorHead(chain: string): Promise<void> {
+    if (!this.sealing.anchor) return;
+    const head = await this.head(chain);
+    if (!head) return;
+    await this.sealing.anchor.append({ log: this.spec.log, chain, seq: head.seq, hash: head.hash });
+  }
+
+  /**
+   * Replaces every personal value in the chain's rows by its commitment and `pseudonym`, and
+   * destroys each row's salt. The seals covered the commitments, so the chain still verifies;
+   * the values are gone for everybody.
+   */
+  async pseudonymise(chain: string, pseudonym: string): Promise<PseudonymiseResult> {
+    const { table, chainColumn: col, personalFields } = this.spec;
+    return this.locks.run(`${table}:${chain}`, () =>
+      this.knex.transaction(async (trx) => {
+        const result: PseudonymiseResult = { rows: 0, values: 0, legacy: 0 };
+        const rows = (await trx(table).where({ [col]: chain }).orderBy('seq')) as Row[];
+        for (const r of rows) {
+          const detail: unknown = JSON.parse(String(r.detail));
+          const salt = str(r.salt);
+          if (salt === null) {
+            if (hasPersonalData(detail, personalFields)) result.legacy++;
+            continue;
+          }
+          const erased = eraseWithSalt(detail, salt, personalFields, pseudonym);
+          await trx(table)
+            .where({ [col]: chain, seq: Number(r.seq) })
+            .update({ detail: canonicalJson(erased.detail), salt: null, ...(this.spec.columns?.(erased.detail) ?? {}) });
+          if (erased.erased > 0) result.rows++;
+          result.values += erased.erased;
+        }
+        return result;
+      }),
+    );
+  }
+
+  private toRecord(r: Row): EvidenceRecord {
+    return {
+      callId: String(r[this.spec.chainColumn]),
+      seq: Number(r.seq),
+      at: String(r.at),
+      kind: String(r.kind),
+      detail: JSON.parse(String(r.detail)) as unknown,
+      prevHash: String(r.prev_hash),
+      hash: String(r.hash),
+    };
+  }
+}
+
+function str(v: unknown): string | null {
+  return v == null ? null : String(v);
+}
