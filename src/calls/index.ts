@@ -7,3 +7,5 @@ export * from './dial-string';
 export * from './call-controllers';
 export * from './call-adoption';
 export * from './adopted-call';
+export * from './call-clock';
+export * from './call-agent-snapshot';

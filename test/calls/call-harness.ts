@@ -46,6 +46,8 @@ export interface HarnessOptions {
   /** Also run coaching (*98*) and live operations, with the call controllers as its RecordingControl. */
   readonly coaching?: DeepPartial<CoachingConfig>;
   readonly liveOps?: DeepPartial<LiveOpsConfig>;
+  /** Called with the controllers table before any call arrives (the agent side, a virtual clock). */
+  readonly onTable?: (table: CallControllers, sim: Simulator, config: CallwardenConfig) => void;
 }
 
 export interface Harness {
@@ -108,6 +110,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   // As src/cli.ts `run`: one controllers table for the call sockets, adoption and live operations.
   const table = new CallControllers();
+  options.onTable?.(table, sim, config);
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
   const coaching = options.coaching ? new Coaching(config, captured.logger, { recordingControl: table }) : undefined;
   const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
