@@ -1,0 +1,71 @@
+// The agent's side of the daemon: folds every call's snapshot into per-agent views and shows them on the phone's lamp and on MQTT.
+
+import type { CallAgentListener } from '../calls/call-agent-snapshot';
+import type { Daemon } from '../daemon';
+import type { Logger } from '../logger';
+import type { AgentView } from '../mqtt';
+import type { RecordingConfig } from '../policies';
+import type { AgentsConfig } from './agent-config';
+import { AgentBoard } from './agent-board';
+import { RecordingLampPublisher } from './recording-lamp-publisher';
+
+export class AgentSide {
+  private readonly board = new AgentBoard();
+  private readonly lamp: RecordingLampPublisher | undefined;
+  private daemon: Daemon | undefined;
+  private readonly log: Logger;
+  private connectedSub: { unsubscribe(): void } | undefined;
+
+  constructor(
+    private readonly config: { readonly agents: AgentsConfig; readonly recording: RecordingConfig },
+    logger: Logger,
+  ) {
+    this.log = logger.child({ module: 'agents' });
+    if (config.agents.lamp.enabled) {
+      this.lamp = new RecordingLampPublisher({
+        lamp: config.agents.lamp,
+        // Never wait for a connection that is down: the reconnect resends every lamp anyway.
+        connection: async () => {
+          const inbound = this.daemon?.inbound;
+          if (inbound === undefined || inbound.state !== 'connected') throw new Error('not connected to FreeSWITCH');
+          return inbound.ready();
+        },
+        logger,
+      });
+    }
+  }
+
+  /** Handed to the call controllers (CallControllers.configureAgentSide). */
+  readonly listener: CallAgentListener = (snapshot) => {
+    for (const view of this.board.update(snapshot)) this.show(view);
+  };
+
+  /** After daemon.start(): the agents' idle states, and every lamp set once per (re)connect. */
+  start(daemon: Daemon): void {
+    this.daemon = daemon;
+    const agents = Object.keys(this.config.recording.extensions);
+    if (this.config.agents.mqtt.enabled) for (const ext of agents) daemon.publisher.publishAgent(this.board.viewOf(ext));
+    if (this.lamp) {
+      const lamp = this.lamp;
+      this.connectedSub = daemon.inbound.connected$.subscribe(() => lamp.resendAll([...agents, ...Object.keys(this.config.agents.lamp.extensions)]));
+      if (daemon.inbound.state === 'connected') lamp.resendAll(agents);
+      lamp.startRefresh();
+      this.log.info(`recording lamps on for ${agents.length} agent(s) (BLF presence ${this.config.agents.lamp.presenceId.replace('{domain}', this.config.agents.lamp.domain)})`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.connectedSub?.unsubscribe();
+    await this.lamp?.stop();
+  }
+
+  /** The current view of one agent (idle when none). */
+  viewOf(extension: string): AgentView {
+    return this.board.viewOf(extension);
+  }
+
+  private show(view: AgentView): void {
+    if (this.config.agents.mqtt.enabled) this.daemon?.publisher.publishAgent(view);
+    this.lamp?.set(view.extension, view.lamp);
+  }
+}
