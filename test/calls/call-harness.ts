@@ -46,6 +46,8 @@ export interface HarnessOptions {
   /** Also run coaching (*98*) and live operations, with the call controllers as its RecordingControl. */
   readonly coaching?: DeepPartial<CoachingConfig>;
   readonly liveOps?: DeepPartial<LiveOpsConfig>;
+  /** MQTT for the daemon (tests default to off), and its node name. */
+  readonly mqtt?: { readonly url: string; readonly node: string };
   /** Called with the controllers table before any call arrives (the agent side, a virtual clock). */
   readonly onTable?: (table: CallControllers, sim: Simulator, config: CallwardenConfig) => void;
 }
@@ -100,6 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
     ...(options.liveOps ? { liveOps: options.liveOps } : {}),
+    ...(options.mqtt ? { mqtt: { url: options.mqtt.url }, node: options.mqtt.node } : {}),
   });
   const captured = captureLogger();
   const controllers: CallController[] = [];
