@@ -26,6 +26,9 @@ export function idleAgent(extension: string): AgentView {
 const ms = (us: number | undefined): number | null => (us === undefined ? null : Math.floor(us / 1000));
 
 export function agentViewOf(extension: string, s: CallAgentSnapshot): AgentView {
+  // A mask the agent did not ask for comes from a supervisor talking to the caller: shown only
+  // where the group tells its agents about monitoring, or the lamp would give silent coaching away.
+  const masked = s.recordingRunning && (s.paused || (s.masked && s.notifyMonitoring));
   return {
     extension,
     callId: s.callId,
@@ -34,9 +37,9 @@ export function agentViewOf(extension: string, s: CallAgentSnapshot): AgentView 
     paused: s.paused,
     pausedSince: s.paused ? ms(s.pausedSince) : null,
     pauseEndsAt: s.paused ? ms(s.resumesAt) : null,
-    masked: s.recordingRunning && s.masked,
+    masked,
     consentPending: s.consentPending,
-    lamp: lampState({ inCall: true, recordingRunning: s.recordingRunning, masked: s.masked, paused: s.paused, consentPending: s.consentPending }),
+    lamp: lampState({ inCall: true, recordingRunning: s.recordingRunning, masked, paused: s.paused, consentPending: s.consentPending }),
     // Silent coaching stays silent unless the group tells its agents (notifyAgentOfMonitoring).
     monitored: s.notifyMonitoring ? s.monitors.length > 0 : null,
     monitoredBy: s.notifyMonitoring ? s.monitors.map((m) => ({ supervisor: m.supervisor, mode: m.mode })) : null,

@@ -35,19 +35,26 @@ export class AgentSide {
     }
   }
 
-  /** Handed to the call controllers (CallControllers.configureAgentSide). */
+  /**
+   * Handed to the call controllers (CallControllers.configureAgentSide). Only agents enabled
+   * in config get a lamp and a topic: the extension of a call comes from FreeSWITCH, and an
+   * unlisted one is never recorded anyway; a call that moves to one counts as gone for its
+   * previous agent.
+   */
   readonly listener: CallAgentListener = (snapshot) => {
-    for (const view of this.board.update(snapshot)) this.show(view);
+    const known = snapshot.extension !== undefined && this.agents().includes(snapshot.extension);
+    const { extension: _dropped, ...rest } = snapshot;
+    for (const view of this.board.update(known ? snapshot : rest)) this.show(view);
   };
 
   /** After daemon.start(): the agents' idle states, and every lamp set once per (re)connect. */
   start(daemon: Daemon): void {
     this.daemon = daemon;
-    const agents = Object.keys(this.config.recording.extensions);
+    const agents = this.agents();
     if (this.config.agents.mqtt.enabled) for (const ext of agents) daemon.publisher.publishAgent(this.board.viewOf(ext));
     if (this.lamp) {
       const lamp = this.lamp;
-      this.connectedSub = daemon.inbound.connected$.subscribe(() => lamp.resendAll([...agents, ...Object.keys(this.config.agents.lamp.extensions)]));
+      this.connectedSub = daemon.inbound.connected$.subscribe(() => lamp.resendAll(agents));
       if (daemon.inbound.state === 'connected') lamp.resendAll(agents);
       lamp.startRefresh();
       this.log.info(`recording lamps on for ${agents.length} agent(s) (BLF presence ${this.config.agents.lamp.presenceId.replace('{domain}', this.config.agents.lamp.domain)})`);
@@ -57,6 +64,11 @@ export class AgentSide {
   async stop(): Promise<void> {
     this.connectedSub?.unsubscribe();
     await this.lamp?.stop();
+  }
+
+  /** The agents this daemon shows: every extension enabled for recording, and those with a lamp of their own. */
+  private agents(): string[] {
+    return [...new Set([...Object.keys(this.config.recording.extensions), ...Object.keys(this.config.agents.lamp.extensions)])];
   }
 
   /** The current view of one agent (idle when none). */
