@@ -5,6 +5,7 @@ import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
 import type { CallConsentState } from '../mqtt';
 import {
+  DEFAULT_PAUSE_MAX_SECONDS,
   DISABLED_GROUP,
   decideRecording,
   desiredRecording,
@@ -301,7 +302,7 @@ export class CallController {
           via: span.startedVia,
           at: iso(span.from),
           masksRecording: running && ev.decision.record,
-          maxSeconds: ev.policy.group.pauseMaxSeconds ?? null,
+          maxSeconds: ev.policy.group.pauseMaxSeconds ?? DEFAULT_PAUSE_MAX_SECONDS,
         });
         this.pauseStartsLogged = i + 1;
       }
