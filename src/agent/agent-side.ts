@@ -5,7 +5,7 @@ import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
 import type { AgentView } from '../mqtt';
 import type { RecordingConfig } from '../policies';
-import type { AgentsConfig } from './agent-config';
+import { parsePresenceId, presenceIdFor, type AgentsConfig } from './agent-config';
 import { AgentBoard } from './agent-board';
 import { RecordingLampPublisher } from './recording-lamp-publisher';
 
@@ -15,6 +15,7 @@ export class AgentSide {
   private daemon: Daemon | undefined;
   private readonly log: Logger;
   private connectedSub: { unsubscribe(): void } | undefined;
+  private probeSub: { unsubscribe(): void } | undefined;
 
   constructor(
     private readonly config: { readonly agents: AgentsConfig; readonly recording: RecordingConfig },
@@ -56,6 +57,18 @@ export class AgentSide {
       const lamp = this.lamp;
       this.connectedSub = daemon.inbound.connected$.subscribe(() => lamp.resendAll(agents));
       if (daemon.inbound.state === 'connected') lamp.resendAll(agents);
+      // A phone that (re)subscribes is answered by mod_sofia from its own tables (an empty
+      // dialog list); the probe mod_sofia fires for it lets the lamp's real state follow.
+      const byPresence = new Map<string, string>();
+      for (const ext of agents) {
+        const p = presenceIdFor(this.config.agents.lamp, ext);
+        if (p) byPresence.set(`${p.proto}+${p.user}@${p.domain}`.toLowerCase(), ext);
+      }
+      this.probeSub = daemon.inbound.events$.subscribe((event) => {
+        if (event.name !== 'PRESENCE_PROBE') return;
+        const ext = byPresence.get(probedLamp(event.headers) ?? '');
+        if (ext !== undefined) lamp.resend(ext);
+      });
       lamp.startRefresh();
       this.log.info(`recording lamps on for ${agents.length} agent(s) (BLF presence ${this.config.agents.lamp.presenceId.replace('{domain}', this.config.agents.lamp.domain)})`);
     }
@@ -63,6 +76,7 @@ export class AgentSide {
 
   async stop(): Promise<void> {
     this.connectedSub?.unsubscribe();
+    this.probeSub?.unsubscribe();
     await this.lamp?.stop();
   }
 
@@ -80,4 +94,17 @@ export class AgentSide {
     if (this.config.agents.mqtt.enabled) this.daemon?.publisher.publishAgent(view);
     this.lamp?.set(view.extension, view.lamp);
   }
+}
+
+/**
+ * The lamp a PRESENCE_PROBE asks about, as `proto+user@domain` in lower case: sofia's probe
+ * for a dialog SUBSCRIBE carries the subscribed URI's user and host in `to`. Anything that is
+ * not a presence id of ours reads as nothing (the header comes from a phone's SUBSCRIBE).
+ */
+export function probedLamp(headers: Readonly<Record<string, string | undefined>>): string | undefined {
+  const event = headers['proto-specific-event-name'];
+  if (event !== undefined && event.toLowerCase() !== 'dialog') return undefined;
+  const to = (headers['to'] ?? '').replace(/^sip:/i, '');
+  const p = parsePresenceId(to);
+  return p === undefined ? undefined : `${p.proto}+${p.user}@${p.domain}`.toLowerCase();
 }

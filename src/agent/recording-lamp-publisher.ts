@@ -47,6 +47,12 @@ export class RecordingLampPublisher {
     for (const [ext, state] of this.states) this.send(ext, state);
   }
 
+  /** Sends the lamp's current state again (a phone just subscribed); nothing for a lamp never set. */
+  resend(extension: string): void {
+    const state = this.states.get(extension);
+    if (state !== undefined) this.send(extension, state);
+  }
+
   startRefresh(): void {
     const every = this.options.lamp.refreshSeconds;
     if (every <= 0) return;

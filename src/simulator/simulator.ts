@@ -94,6 +94,23 @@ export class Simulator {
     return undefined;
   }
 
+  /**
+   * A phone subscribes (dialog) to a BLF key: mod_sofia fires PRESENCE_PROBE with the
+   * subscriber in `from` and the key's URI in `to` (sofia_presence.c, SUBSCRIBE handling).
+   */
+  subscribeBlf(subscriber: string, entity: string, expires = 3600): void {
+    this.core.fire(
+      this.core.events.global('PRESENCE_PROBE', [
+        ['proto', 'sip'],
+        ['login', 'internal'],
+        ['from', subscriber],
+        ['to', entity],
+        ['proto-specific-event-name', 'dialog'],
+        ['expires', String(expires)],
+      ]),
+    );
+  }
+
   /** Every command any connection received, in arrival order. */
   readonly received: ReceivedCommand[] = [];
   private server: Server | undefined;

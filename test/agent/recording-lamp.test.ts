@@ -63,6 +63,27 @@ describe('agent: the recording lamp (BLF via PRESENCE_IN)', () => {
     expect(sim.blfNotifies.filter((n) => n.entity === LAMP).every((n) => !n.mangled && n.direction === 'recipient')).to.equal(true);
   });
 
+  it('a phone that (re)subscribes gets the lamp\'s current state at once (PRESENCE_PROBE), not only at the next change', async () => {
+    await start({ mode: 'opt-in' });
+    const { sim, daemon } = h;
+    const call = sim.placeCall({ from: '+49301234567', to: '5000' });
+    await sim.expectPrompt(call);
+    sim.press(call, '1');
+    await agentPicksUp(sim, call);
+    await until(daemon.registry.calls$, () => daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START');
+    await sim.until(() => sim.blf(LAMP) === 'confirmed', 'the lamp on');
+    const before = lampFrames(sim.received).length;
+    sim.subscribeBlf('1001@pbx.test', 'rec+rec1001@pbx.test');
+    await sim.until(() => lampFrames(sim.received).length === before + 1, 'the lamp sent again');
+    expect(lampFrames(sim.received).at(-1)?.headers['answer-state']).to.equal('confirmed');
+    // A probe for anything else (another key, a presence subscription) is not ours to answer.
+    sim.subscribeBlf('1001@pbx.test', 'rec+rec1002@pbx.test');
+    sim.subscribeBlf('1001@pbx.test', '1001@pbx.test');
+    await talkAndHangUp(h, call, 2_000);
+    await sim.until(() => sim.blf(LAMP) === 'terminated', 'the lamp off');
+    expect(answerStates(sim.received).slice(before)).to.deep.equal(['confirmed', 'terminated']);
+  });
+
   it('a call that is not recorded (the caller objects) leaves the lamp dark once the prompt is answered', async () => {
     await start({ mode: 'opt-in' });
     const { sim, daemon } = h;
