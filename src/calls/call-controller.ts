@@ -115,6 +115,10 @@ export class CallController {
       // The counter was taken by the daemon that routed the call: never a second number.
       if (adopted.agent) this.agents.set(adopted.agent.extension, Promise.resolve({ consent: adopted.agent.consent, ...(adopted.agent.callNumber !== undefined ? { callNumber: adopted.agent.callNumber } : {}) }));
       options.recorder.adopt(callId, adopted.running, adopted.announced);
+      // A pause that ran when the last run stopped goes on (its maximum still counts from its start).
+      this.pauseRequests.push(...(adopted.pauseRequests ?? []));
+      this.pauseStartsLogged = adopted.pausesLogged?.started ?? 0;
+      this.pauseEndsLogged = adopted.pausesLogged?.ended ?? 0;
     }
   }
 
