@@ -33,6 +33,10 @@ async function main(argv: string[]): Promise<number> {
       // controllers table is also live operations' RecordingControl, so it comes first.
       const { CallControllers, adoptRunningCalls, createCallHandler } = await import('./calls');
       const controllers = new CallControllers();
+      // The agent's side (src/agent/): what each call shows its agent, on the phone's lamp and on MQTT.
+      const { AgentSide } = await import('./agent');
+      const agentSide = new AgentSide(config, logger);
+      controllers.configureAgentSide({ listener: agentSide.listener });
       const calls = createCallHandler({ recording: config.recording, logger, controllers });
       // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
       const { Coaching } = await import('./coaching');
@@ -42,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       const stop = async (signal: string) => {
         logger.info(`${signal}: stopping`);
         adoption?.stop();
+        await agentSide.stop();
         await coaching.stop();
         await daemon.stop();
         process.exit(0);
@@ -49,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await daemon.start();
+      agentSide.start(daemon);
       // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
       adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });
       await coaching.start(daemon);

@@ -1,5 +1,6 @@
 // The JSON schema every configuration must satisfy; checked once at start-up.
 
+import { AGENTS_SCHEMA } from './agent/agent-config';
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
 
 export const CONFIG_SCHEMA = {
@@ -92,6 +93,8 @@ export const CONFIG_SCHEMA = {
     recording: { type: 'object' },
     coaching: COACHING_SCHEMA,
     liveOps: LIVE_OPS_SCHEMA,
+    // Optional: the recording lamp and the agent topic (src/agent); defaults in agentsConfigOf.
+    agents: AGENTS_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

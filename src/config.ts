@@ -6,6 +6,7 @@ import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
 import { EvidenceKeyring } from './store/evidence-keys';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
+import { agentsConfigOf, agentsConfigProblems, type AgentsConfig } from './agent/agent-config';
 import { coachingConfigProblems, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
 
 export interface CallwardenConfig {
@@ -54,6 +55,8 @@ export interface CallwardenConfig {
   readonly coaching: CoachingConfig;
   /** LiveCenter: authenticated HTTP commands on live calls (record, listen). */
   readonly liveOps: LiveOpsConfig;
+  /** The agent's side: recording lamp (BLF) and the agent topic on MQTT; every key optional. */
+  readonly agents: AgentsConfig;
 }
 
 export class ConfigError extends Error {
@@ -79,7 +82,7 @@ export function validateConfig(raw: unknown): CallwardenConfig {
     if (!recording.ok) problems.push(...recording.errors);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  const config = { ...(raw as object), recording: recording.config } as unknown as CallwardenConfig;
+  const config = { ...(raw as object), recording: recording.config, agents: agentsConfigOf((raw as { agents?: unknown }).agents) } as unknown as CallwardenConfig;
   if (config.store.client === 'mysql2' && !config.store.url) {
     throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
   }
@@ -95,6 +98,8 @@ export function validateConfig(raw: unknown): CallwardenConfig {
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
   const coachingProblems = coachingConfigProblems(config.coaching, config.liveOps);
   if (coachingProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${coachingProblems.join('\n  ')}`);
+  const agentProblems = agentsConfigProblems(config.agents, config.recording);
+  if (agentProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${agentProblems.join('\n  ')}`);
   return deepFreeze(config);
 }
 

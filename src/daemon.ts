@@ -145,7 +145,8 @@ export class Daemon {
       }),
     );
     this.subscriptions.add(this.registry.attach(this.events));
-    this.subscriptions.add(this.inbound.events$.subscribe((event) => this.events.next({ node: this.nodeName, event })));
+    // Presence probes are for the recording lamp (src/agent), never a channel's event.
+    this.subscriptions.add(this.inbound.events$.subscribe((event) => event.name !== 'PRESENCE_PROBE' && this.events.next({ node: this.nodeName, event })));
     this.subscriptions.add(this.inbound.connected$.subscribe((conn) => void this.resync(conn)));
     this.subscriptions.add(this.outbound.sessions$.subscribe((session) => this.accept(session)));
     this.outboundPort = await this.outbound.listen();

@@ -1,6 +1,6 @@
 // What a daemon that (re)starts mid-call knows of that call, rebuilt from the evidence and recordings rows (pure).
 
-import type { ConsentOnFile, ConsentState, Transfer } from '../policies';
+import type { ConsentOnFile, ConsentState, PauseRequest, Transfer } from '../policies';
 import type { EvidenceRecord, RecordingRecord } from '../store';
 import type { DigitPress, LegRole, Micros } from '../streams';
 
@@ -18,6 +18,13 @@ export interface AdoptedCall {
   readonly running: readonly string[];
   /** Announcement ids already played. */
   readonly announced: readonly string[];
+  /**
+   * Live-operations pauses / resumes of the last run (the agent's pause key comes back with
+   * the digits), so a running pause survives a restart instead of unmasking the file.
+   */
+  readonly pauseRequests?: readonly PauseRequest[];
+  /** pause_started / pause_ended rows already written: the same spans are not logged twice. */
+  readonly pausesLogged?: { readonly started: number; readonly ended: number };
   /** What the adoption rests on, for the `adopted` evidence row. */
   readonly summary: Readonly<Record<string, unknown>>;
 }
@@ -44,6 +51,8 @@ export function adoptedCallFrom(evidence: readonly EvidenceRecord[], recordings:
   let agent: AdoptedCall['agent'];
   let lastDecision: { segment?: unknown; mode?: unknown } | undefined;
   let transferRows: number[] = [];
+  const pauseRequests: PauseRequest[] = [];
+  const pausesLogged = { started: 0, ended: 0 };
   for (const row of evidence) {
     const d = (row.detail ?? {}) as Record<string, unknown>;
     switch (row.kind) {
@@ -78,6 +87,16 @@ export function adoptedCallFrom(evidence: readonly EvidenceRecord[], recordings:
       case 'transfer':
         transferRows = [...transferRows, isoMicros(row.at) ?? 0];
         break;
+      case 'pause_started':
+      case 'pause_ended': {
+        if (row.kind === 'pause_started') pausesLogged.started++;
+        else pausesLogged.ended++;
+        const at = isoMicros(d.at);
+        if (d.via === 'live-ops' && at !== undefined && typeof d.by === 'string') {
+          pauseRequests.push({ kind: row.kind === 'pause_started' ? 'pause' : 'resume', at, by: d.by, via: 'live-ops' });
+        }
+        break;
+      }
     }
   }
   const segment = typeof lastDecision?.segment === 'number' ? lastDecision.segment : 1;
@@ -95,6 +114,8 @@ export function adoptedCallFrom(evidence: readonly EvidenceRecord[], recordings:
     ...(agent !== undefined ? { agent } : {}),
     running,
     announced: [...announced],
+    pauseRequests,
+    pausesLogged,
     summary: {
       consent,
       digits: digits.length,
@@ -103,6 +124,7 @@ export function adoptedCallFrom(evidence: readonly EvidenceRecord[], recordings:
       running,
       announced: [...announced],
       lastSegment: segment,
+      pauses: pausesLogged.started,
     },
   };
 }

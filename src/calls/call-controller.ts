@@ -5,6 +5,7 @@ import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
 import type { CallConsentState } from '../mqtt';
 import {
+  DEFAULT_PAUSE_MAX_SECONDS,
   DISABLED_GROUP,
   decideRecording,
   desiredRecording,
@@ -14,7 +15,10 @@ import {
   type ConsentOnFile,
   type ConsentState,
   type ExtensionPolicy,
+  judgePauseRequest,
   type OperatorRequest,
+  type PauseRequest,
+  type PauseSpan,
   type PolicyInput,
   type RecordingConfig,
   type RecordingDecision,
@@ -22,7 +26,10 @@ import {
 import type { RecordingControlResult, RecordingRequester } from '../coaching/recording-control';
 import type { Recorder } from '../recorder';
 import { callerLeg, type CallState, type Micros } from '../streams';
+import { toCallView } from '../publishers/call-view';
 import type { AdoptedCall } from './adopted-call';
+import type { CallAgentListener, CallAgentSnapshot } from './call-agent-snapshot';
+import { systemClock, type CallClock } from './call-clock';
 import { appendEvidence } from './call-evidence';
 import { currentConsent, policyInputOf, transfersOf } from './call-policy-input';
 
@@ -74,6 +81,15 @@ export class CallController {
   /** Supervisor extension → consent on file; "unknown" while the lookup runs. */
   private readonly supervisors = new Map<string, ConsentOnFile>();
   private readonly operatorRequests: OperatorRequest[] = [];
+  /** Accepted live-operations pauses / resumes (the agent's key presses come from the call's digits). */
+  private readonly pauseRequests: PauseRequest[] = [];
+  /** Pause spans whose start / end is already in the evidence. */
+  private pauseStartsLogged = 0;
+  private pauseEndsLogged = 0;
+  private pauseTimer: { cancel(): void } | undefined;
+  private clock: CallClock = systemClock;
+  private readonly agentListeners: CallAgentListener[] = [];
+  private lastSnapshotKey: string | undefined;
   private lastCall: CallState | undefined;
   private lastDecisionKey: string | undefined;
   private digitsLogged = 0;
@@ -101,6 +117,10 @@ export class CallController {
       // The counter was taken by the daemon that routed the call: never a second number.
       if (adopted.agent) this.agents.set(adopted.agent.extension, Promise.resolve({ consent: adopted.agent.consent, ...(adopted.agent.callNumber !== undefined ? { callNumber: adopted.agent.callNumber } : {}) }));
       options.recorder.adopt(callId, adopted.running, adopted.announced);
+      // A pause that ran when the last run stopped goes on (its maximum still counts from its start).
+      this.pauseRequests.push(...(adopted.pauseRequests ?? []));
+      this.pauseStartsLogged = adopted.pausesLogged?.started ?? 0;
+      this.pauseEndsLogged = adopted.pausesLogged?.ended ?? 0;
     }
   }
 
@@ -122,6 +142,15 @@ export class CallController {
     // A start refused while the outbox could not be written is tried again as soon as it can.
     this.offGate = this.options.recorder.onGateOpen(() => this.schedule());
     this.schedule();
+  }
+
+  /**
+   * The clock for pauses (their maximum) and who is told about what the agent should see
+   * (lamp, MQTT agent topic); set by the controllers table before start().
+   */
+  attach(clock: CallClock | undefined, listener: CallAgentListener | undefined): void {
+    if (clock) this.clock = clock;
+    if (listener) this.agentListeners.push(listener);
   }
 
   /** The decision for the call as it stands (the handler asks before the prompt). */
@@ -167,6 +196,28 @@ export class CallController {
     return { ok: verdict.ok, reason: verdict.reason };
   }
 
+  /**
+   * A live-operations pause / resume for sensitive input: judged (a pause only masks a
+   * recording FreeSWITCH confirmed running; it never starts one), audited with who asked,
+   * and, when accepted, policy input like the agent's pause key. The mask itself is sent by
+   * the recorder on the next run and ends by itself at the group's maximum.
+   */
+  async pause(action: 'pause' | 'resume', by: RecordingRequester): Promise<RecordingControlResult> {
+    const call = this.lastCall ?? this.options.daemon.registry.get(this.callId);
+    if (!call || this.callerHungUp()) return { ok: false, reason: 'the call has ended' };
+    const ev = await this.evaluation(call);
+    const state = ev.input.pause ?? { paused: false, spans: [] };
+    const running = this.options.recorder.observed(this.callId).running.length > 0;
+    const verdict = judgePauseRequest(ev.input, state, running, action);
+    appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'operator_pause', { user: by.user, via: by.via, action, ok: verdict.ok, reason: verdict.reason });
+    const changes = verdict.ok && state.paused !== (action === 'pause');
+    if (changes) {
+      this.pauseRequests.push({ kind: action, at: this.now(call), by: by.user, via: 'live-ops' });
+      this.schedule();
+    }
+    return verdict;
+  }
+
   markAnnounced(id: string): void {
     this.options.recorder.markAnnounced(this.callId, id);
   }
@@ -198,6 +249,9 @@ export class CallController {
   }
 
   private finish(): void {
+    this.pauseTimer?.cancel();
+    this.pauseTimer = undefined;
+    this.emitAgent(undefined, true);
     this.sub?.unsubscribe();
     this.offGate?.();
     this.options.recorder.forget(this.callId);
@@ -220,9 +274,13 @@ export class CallController {
     const caller = callerLeg(call);
     // FreeSWITCH ends every media bug with the channel (RECORD_STOP comes on its own): a
     // command to a channel that is hanging up could only fail.
-    if (!caller || caller.hungup || call.ended || this.ended) return;
+    if (!caller || caller.hungup || call.ended || this.ended) {
+      this.emitAgent(undefined, true);
+      return;
+    }
     const ev = await this.evaluation(call);
     this.noteDecision(ev);
+    this.notePauses(ev);
     const cfg = this.options.recording;
     const desired = desiredRecording(ev.decision, { callId: call.callId, callerLeg: caller.uuid, directory: cfg.directory, format: cfg.format });
     const commands = reconcile(desired, recorder.observed(this.callId));
@@ -232,6 +290,90 @@ export class CallController {
         channels: ev.decision.channels,
         policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
       });
+    }
+    this.emitAgent(ev, false);
+  }
+
+  /** FreeSWITCH's time as far as this call knows it: never before its last event. */
+  private now(call: CallState): Micros {
+    return Math.max(this.clock.nowMicros(), call.updatedAt ?? 0, ...call.digits.map((d) => d.at ?? 0), ...this.pauseRequests.map((r) => r.at + 1));
+  }
+
+  /**
+   * Every pause's start and end goes to the evidence once, with who and when (PCI DSS: the
+   * masked stretch must be accounted for); a running pause gets a timer for its maximum, so
+   * the recording unmasks by itself even when nothing else happens in the call.
+   */
+  private notePauses(ev: Evaluation): void {
+    const state = ev.input.pause;
+    this.pauseTimer?.cancel();
+    this.pauseTimer = undefined;
+    if (state === undefined) return;
+    const running = this.options.recorder.observed(this.callId).running.length > 0;
+    const iso = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
+    state.spans.forEach((span: PauseSpan, i: number) => {
+      if (i >= this.pauseStartsLogged) {
+        appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'pause_started', {
+          by: span.startedBy,
+          via: span.startedVia,
+          at: iso(span.from),
+          masksRecording: running && ev.decision.record,
+          maxSeconds: ev.policy.group.pauseMaxSeconds ?? DEFAULT_PAUSE_MAX_SECONDS,
+        });
+        this.pauseStartsLogged = i + 1;
+      }
+      if (span.to !== undefined && i >= this.pauseEndsLogged) {
+        appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'pause_ended', {
+          by: span.endedBy ?? null,
+          via: span.endedVia ?? null,
+          at: iso(span.to),
+          pausedMs: Math.round((span.to - span.from) / 1000),
+        });
+        this.pauseEndsLogged = i + 1;
+      }
+    });
+    if (state.paused && state.resumesAt !== undefined) {
+      const call = this.lastCall;
+      const waitMs = Math.ceil((state.resumesAt - (call ? this.now(call) : this.clock.nowMicros())) / 1000) + 1;
+      this.pauseTimer = this.clock.setTimer(Math.max(1, waitMs), () => {
+        this.pauseTimer = undefined;
+        this.schedule();
+      });
+    }
+  }
+
+  /** Tells the agent side (lamp, MQTT agent topic) what this call now shows its agent; only changes. */
+  private emitAgent(ev: Evaluation | undefined, ended: boolean): void {
+    if (this.agentListeners.length === 0) return;
+    const call = this.lastCall;
+    const observed = this.options.recorder.observed(this.callId);
+    const pause = ev?.input.pause;
+    const group = ev?.policy.group;
+    const monitors = call && !ended ? toCallView(call, this.options.daemon.annotationsOf(this.callId)).monitors.map((m) => ({ supervisor: m.supervisor, mode: m.mode })) : [];
+    const extension = ev?.extension ?? call?.agentExtension ?? this.options.expectedAgent;
+    const snapshot: CallAgentSnapshot = {
+      callId: this.callId,
+      ...(extension !== undefined ? { extension } : {}),
+      ...(ev?.policy.groupName !== undefined ? { group: ev.policy.groupName } : {}),
+      ended,
+      recordingRunning: !ended && observed.running.length > 0,
+      masked: !ended && (observed.masked === true || (ev?.decision.masked ?? false)),
+      paused: !ended && pause?.paused === true,
+      ...(!ended && pause?.current !== undefined ? { pausedSince: pause.current.from } : {}),
+      ...(!ended && pause?.resumesAt !== undefined ? { resumesAt: pause.resumesAt } : {}),
+      consentPending: !ended && this.consent === 'asked' && ev !== undefined && ev.decision.consentPrompt !== 'none',
+      monitors,
+      notifyMonitoring: group?.notifyAgentOfMonitoring === true,
+    };
+    const key = JSON.stringify(snapshot);
+    if (key === this.lastSnapshotKey) return;
+    this.lastSnapshotKey = key;
+    for (const listener of this.agentListeners) {
+      try {
+        listener(snapshot);
+      } catch (err) {
+        this.log.error(`the agent's view of this call could not be updated: ${(err as Error).message}`);
+      }
     }
   }
 
@@ -251,6 +393,9 @@ export class CallController {
       supervisorConsent: (ext) => this.supervisorConsent(ext),
       supervisorNames: this.options.daemon.annotationsOf(this.callId).supervisors ?? {},
       operatorRequests: this.operatorRequests,
+      pauseRequests: this.pauseRequests,
+      now: this.now(seen),
+      ...(extension !== undefined ? { extension } : {}),
       ...(adopted ? { seeded: true } : {}),
     });
     const input: PolicyInput = adopted && adopted.transfers.length > 0 ? { ...fresh, transfers: [...adopted.transfers, ...fresh.transfers] } : fresh;

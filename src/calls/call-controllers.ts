@@ -5,6 +5,8 @@ import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
 import type { RecordingConfig } from '../policies';
 import { Recorder } from '../recorder';
+import type { CallAgentListener } from './call-agent-snapshot';
+import type { CallClock } from './call-clock';
 import type { CallController } from './call-controller';
 import { InboundDigits } from './inbound-digits';
 
@@ -28,6 +30,18 @@ export class CallControllers implements RecordingControl {
     return d;
   }
 
+  private clock: CallClock | undefined;
+  private readonly agentListeners: CallAgentListener[] = [];
+
+  /**
+   * The agent's side (src/agent: lamp, MQTT agent topic) hears what every call shows its
+   * agent; `clock` times pauses (the simulator's virtual clock in tests). Set before calls arrive.
+   */
+  configureAgentSide(options: { clock?: CallClock; listener?: CallAgentListener }): void {
+    if (options.clock) this.clock = options.clock;
+    if (options.listener) this.agentListeners.push(options.listener);
+  }
+
   /** One Recorder per daemon (it owns the observed state of every call's recordings); the inbound connection and store exist once the daemon has started. */
   recorderOf(daemon: Daemon, recording: RecordingConfig, logger: Logger): Recorder {
     let r = this.recorders.get(daemon);
@@ -47,6 +61,7 @@ export class CallControllers implements RecordingControl {
   /** Kept until the call's last recording is checked. */
   add(controller: CallController): void {
     this.live.set(controller.callId, controller);
+    controller.attach(this.clock, this.agentListeners.length > 0 ? (s) => this.agentListeners.forEach((l) => l(s)) : undefined);
     void controller.done.then(() => {
       if (this.live.get(controller.callId) === controller) this.live.delete(controller.callId);
     });
@@ -67,5 +82,14 @@ export class CallControllers implements RecordingControl {
       return { ok: false, reason: 'callwarden does not control recording on this call (it was not handed to the daemon by the dialplan)' };
     }
     return controller.request(action, by);
+  }
+
+  /** Live operations' pause / resume for sensitive input (PCI DSS): the call's own controller judges and masks. */
+  async pause(callId: string, action: 'pause' | 'resume', by: RecordingRequester): Promise<RecordingControlResult> {
+    const controller = this.live.get(callId);
+    if (controller === undefined) {
+      return { ok: false, reason: 'callwarden does not control recording on this call (it was not handed to the daemon by the dialplan)' };
+    }
+    return controller.pause(action, by);
   }
 }

@@ -1,7 +1,11 @@
 // Adapts one call's CallState and the facts the store gave about it into the policies' PolicyInput (pure).
 
 import {
+  DEFAULT_PAUSE_MAX_SECONDS,
   manualPressesFromDigits,
+  pauseRequestsFromDigits,
+  pauseStateAt,
+  type PauseRequest,
   type ConsentOnFile,
   type ConsentState,
   type ExtensionPolicy,
@@ -33,6 +37,12 @@ export interface CallFacts {
   readonly seeded?: boolean;
   /** Live-operations switches the policy accepted. */
   readonly operatorRequests?: readonly OperatorRequest[];
+  /** Live-operations pauses / resumes that were accepted (the agent's pause key comes from the digits). */
+  readonly pauseRequests?: readonly PauseRequest[];
+  /** Now on FreeSWITCH's clock (µs): a pause ends by itself once its maximum has passed. */
+  readonly now?: Micros;
+  /** The agent extension whose key presses these are (for the evidence's "who"). */
+  readonly extension?: string;
 }
 
 /** The caller leg is talking to an agent right now. */
@@ -113,5 +123,20 @@ export function policyInputOf(call: CallState, facts: CallFacts): PolicyInput {
     transfers: transfersOf(call),
     supervisors,
     ...(facts.operatorRequests !== undefined && facts.operatorRequests.length > 0 ? { operatorRequests: facts.operatorRequests } : {}),
+    ...pauseOf(call, agentDigits, facts),
   };
+}
+
+/**
+ * The pause for sensitive input as it stands: the agent's pause key (a toggle) and accepted
+ * live-operations requests, each pause ending at the group's maximum. Absent when the group
+ * has no pause key and nobody asked (so decisions without pauses stay as they were).
+ */
+function pauseOf(call: CallState, agentDigits: readonly { digit: string; at: number }[], facts: CallFacts): { pause?: ReturnType<typeof pauseStateAt> } {
+  const group = facts.policy.group;
+  const requests = [...pauseRequestsFromDigits(agentDigits, group.pauseKey, facts.extension ?? call.agentExtension ?? '?'), ...(facts.pauseRequests ?? [])];
+  if (requests.length === 0) return {};
+  // FreeSWITCH's clock and ours may differ a little: never let "now" be before what FreeSWITCH already reported.
+  const now = Math.max(facts.now ?? 0, call.updatedAt ?? 0, ...requests.map((r) => r.at));
+  return { pause: pauseStateAt(requests, group.pauseMaxSeconds ?? DEFAULT_PAUSE_MAX_SECONDS, now) };
 }

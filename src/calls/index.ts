@@ -8,3 +8,5 @@ export * from './call-controllers';
 export * from './call-adoption';
 export * from './adopted-call';
 export * from './inbound-digits';
+export * from './call-clock';
+export * from './call-agent-snapshot';

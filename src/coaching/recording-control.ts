@@ -20,9 +20,16 @@ export interface RecordingControlResult {
  */
 export interface RecordingControl {
   request(callId: string, action: 'start' | 'stop', by: RecordingRequester): Promise<RecordingControlResult>;
+  /**
+   * Pause (mask) the running recording for sensitive input, or resume it. A pause is refused
+   * when nothing is being recorded (it never starts a recording) and ends by itself at the
+   * group's pauseMaxSeconds; every pause and resume is in the call's evidence with who and when.
+   */
+  pause(callId: string, action: 'pause' | 'resume', by: RecordingRequester): Promise<RecordingControlResult>;
 }
 
 /** Until the recording controller provides one: every request is refused, and says why. */
 export const unavailableRecordingControl: RecordingControl = {
   request: async () => ({ ok: false, reason: 'recording control not available' }),
+  pause: async () => ({ ok: false, reason: 'recording control not available' }),
 };

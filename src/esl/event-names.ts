@@ -40,7 +40,7 @@ export const CHANNEL_EVENT_NAMES = [
   'PLAYBACK_STOP',
 ] as const;
 
-export const OTHER_EVENT_NAMES = ['BACKGROUND_JOB', 'HEARTBEAT', 'CUSTOM', 'SHUTDOWN', 'MODULE_UNLOAD', 'API', 'RE_SCHEDULE'] as const;
+export const OTHER_EVENT_NAMES = ['BACKGROUND_JOB', 'HEARTBEAT', 'CUSTOM', 'SHUTDOWN', 'MODULE_UNLOAD', 'API', 'RE_SCHEDULE', 'PRESENCE_PROBE'] as const;
 
 export type ChannelEventName = (typeof CHANNEL_EVENT_NAMES)[number];
 export type EventName = ChannelEventName | (typeof OTHER_EVENT_NAMES)[number];
@@ -72,4 +72,7 @@ export const DAEMON_EVENTS: readonly EventName[] = [
   'PLAYBACK_STOP',
   'BACKGROUND_JOB',
   'HEARTBEAT',
+  // A phone (re)subscribing to a BLF key: mod_sofia fires PRESENCE_PROBE, and the recording
+  // lamp (src/agent) answers with its current state (mod_sofia's own answer knows nothing of it).
+  'PRESENCE_PROBE',
 ];

@@ -83,6 +83,31 @@ export interface DaemonHealth {
   recordingBlocked?: string | null;
 }
 
+/** What one agent's desk shows (callwarden/<node>/agents/<ext>): the agent's current call as far as recording goes. */
+export interface AgentView {
+  extension: string;
+  /** The agent's current call, or null between calls. */
+  callId: string | null;
+  group: string | null;
+  /** FreeSWITCH confirmed a running recording (RECORD_START). */
+  recorded: boolean;
+  /** A pause for sensitive input runs (the file is masked). */
+  paused: boolean;
+  pausedSince: TimeLike | null;
+  /** When the running pause ends by itself (the group's maximum). */
+  pauseEndsAt: TimeLike | null;
+  /** The file is masked (a pause, or a supervisor without recording consent speaking to the caller). */
+  masked: boolean;
+  /** The caller is still being asked for consent. */
+  consentPending: boolean;
+  /** The recording lamp: off, on, blinking. */
+  lamp: 'off' | 'on' | 'blinking';
+  /** Null where the group does not tell its agents about monitoring (notifyAgentOfMonitoring off). */
+  monitored: boolean | null;
+  /** Who monitors and how; null where not told. */
+  monitoredBy: { supervisor: string; mode: CallMonitorMode }[] | null;
+}
+
 /** A call's state, or the news that it ended (its retained topic is then cleared). */
 export type CallViewUpdate = CallView | { ended: string };
 
@@ -92,5 +117,7 @@ export interface CallPublisher {
   clearCall(callId: string): void;
   publishEvent<K extends CallEventKind>(kind: K, payload: CallEventInput<K>): void;
   publishStatus(health: DaemonHealth): void;
+  /** The agent's retained state; unchanged states are not published again. */
+  publishAgent(view: AgentView): void;
   close(): Promise<void>;
 }

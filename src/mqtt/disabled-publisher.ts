@@ -7,5 +7,6 @@ export const disabledPublisher: CallPublisher = {
   clearCall: () => undefined,
   publishEvent: () => undefined,
   publishStatus: () => undefined,
+  publishAgent: () => undefined,
   close: async () => undefined,
 };

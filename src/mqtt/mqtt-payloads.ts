@@ -1,6 +1,6 @@
 // Turns call views, events and health into the JSON that goes on the wire, with a fixed key order.
 
-import type { CallEventDetails, CallEventInput, CallEventKind, CallView, DaemonHealth, TimeLike } from './call-view';
+import type { AgentView, CallEventDetails, CallEventInput, CallEventKind, CallView, DaemonHealth, TimeLike } from './call-view';
 
 export function isoTime(value: TimeLike): string {
   if (typeof value === 'string') return value;
@@ -36,6 +36,26 @@ export function callPayload(node: string, view: CallView, now: Date): Record<str
     consent: view.consent,
     monitors: view.monitors.map((m) => ({ supervisor: m.supervisor, mode: m.mode, since: isoTime(m.since) })),
     updatedAt: isoTime(view.updatedAt ?? now),
+  };
+}
+
+/** One agent's desk, in a fixed key order (dedupe compares strings). */
+export function agentPayload(node: string, view: AgentView, now: Date): Record<string, unknown> {
+  return {
+    extension: view.extension,
+    node,
+    callId: view.callId,
+    group: view.group,
+    recorded: view.recorded,
+    paused: view.paused,
+    pausedSince: isoOrNull(view.pausedSince),
+    pauseEndsAt: isoOrNull(view.pauseEndsAt),
+    masked: view.masked,
+    consentPending: view.consentPending,
+    lamp: view.lamp,
+    monitored: view.monitored,
+    monitoredBy: view.monitoredBy === null ? null : view.monitoredBy.map((m) => ({ supervisor: m.supervisor, mode: m.mode })),
+    updatedAt: now.toISOString(),
   };
 }
 

@@ -2,9 +2,9 @@
 
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { logger as rootLogger, type Logger } from '../logger';
-import type { CallEventInput, CallEventKind, CallPublisher, CallView, DaemonHealth } from './call-view';
+import type { AgentView, CallEventInput, CallEventKind, CallPublisher, CallView, DaemonHealth } from './call-view';
 import { nodeTopics, type NodeTopics } from './mqtt-topics';
-import { callPayload, contentKey, eventPayload, statusPayload, type StatusFields } from './mqtt-payloads';
+import { agentPayload, callPayload, contentKey, eventPayload, statusPayload, type StatusFields } from './mqtt-payloads';
 import { OrderedPublishQueue } from './ordered-publish-queue';
 import { redactUrl } from './mqtt-options';
 import { sweepStaleCalls } from './stale-call-sweep';
@@ -64,6 +64,9 @@ export class MqttPublisher implements CallPublisher {
   /** Topic → content key of every live call's last published state (dedupe, and clear on close). */
   private readonly liveCalls = new Map<string, string>();
   private readonly ended = new RecentIds(10_000);
+  /** Topic → content key of every agent state published by this process (dedupe, and clear on close). */
+  private readonly liveAgents = new Map<string, string>();
+  private stopAgentSweep: (() => void) | null = null;
   private health: DaemonHealth | null = null;
   private lastStatusKey: string | null = null;
   private seq = 0;
@@ -104,6 +107,7 @@ export class MqttPublisher implements CallPublisher {
     this.client.on('close', () => {
       this.queue.pause();
       this.stopSweep?.();
+      this.stopAgentSweep?.();
     });
     this.client.on('offline', () => this.onOutage('connection lost'));
     this.client.on('error', (err) => this.onOutage(err.message));
@@ -149,6 +153,21 @@ export class MqttPublisher implements CallPublisher {
     this.queue.push({ topic: this.topics.event(kind), payload: JSON.stringify(body), retain: false });
   }
 
+  /**
+   * Retained: a desk widget started later sees the agent's state at once. Between calls the
+   * state says so (callId null); a clean shutdown clears it, and after a connect retained
+   * agent states this process never published (a killed daemon's) are cleared.
+   */
+  publishAgent(view: AgentView): void {
+    if (this.closing) return;
+    const topic = this.topics.agent(view.extension);
+    const payload = agentPayload(this.options.node, view, this.now());
+    const key = contentKey(payload);
+    if (this.liveAgents.get(topic) === key) return;
+    this.liveAgents.set(topic, key);
+    this.queue.push({ topic, payload: JSON.stringify(payload), retain: true });
+  }
+
   publishStatus(health: DaemonHealth): void {
     if (this.closing) return;
     this.health = {
@@ -189,10 +208,13 @@ export class MqttPublisher implements CallPublisher {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopSweep?.();
+      this.stopAgentSweep?.();
       if (this.options.clearCallsOnClose ?? true) {
         for (const topic of this.liveCalls.keys()) this.queue.push({ topic, payload: '', retain: true });
+        for (const topic of this.liveAgents.keys()) this.queue.push({ topic, payload: '', retain: true });
       }
       this.liveCalls.clear();
+      this.liveAgents.clear();
       // Health of a daemon that is gone means nothing; offline always carries none.
       const offline = statusPayload({ ...this.statusFields('offline', 'shutdown'), health: null }, this.now());
       this.queue.pushLatest({ topic: this.topics.status, payload: JSON.stringify(offline), retain: true });
@@ -224,6 +246,15 @@ export class MqttPublisher implements CallPublisher {
         filter: this.topics.callsWildcard,
         windowMs,
         isLive: (topic) => this.liveCalls.has(topic),
+        clear: (topic) => this.queue.push({ topic, payload: '', retain: true }),
+        log: this.log,
+      });
+      this.stopAgentSweep?.();
+      this.stopAgentSweep = sweepStaleCalls({
+        client: this.client,
+        filter: this.topics.agentsWildcard,
+        windowMs,
+        isLive: (topic) => this.liveAgents.has(topic),
         clear: (topic) => this.queue.push({ topic, payload: '', retain: true }),
         log: this.log,
       });

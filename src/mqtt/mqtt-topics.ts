@@ -32,6 +32,10 @@ export interface NodeTopics {
   event(kind: CallEventKind): string;
   /** `callwarden/<node>/events/+` */
   eventsWildcard: string;
+  /** `callwarden/<node>/agents/<ext>`: one agent's desk (retained). */
+  agent(extension: string): string;
+  /** `callwarden/<node>/agents/+` */
+  agentsWildcard: string;
 }
 
 export function nodeTopics(node: string): NodeTopics {
@@ -44,5 +48,7 @@ export function nodeTopics(node: string): NodeTopics {
     call: (callId) => `${base}/calls/${encodeTopicLevel(callId)}`,
     event: (kind) => `${base}/events/${kind}`,
     eventsWildcard: `${base}/events/+`,
+    agent: (extension) => `${base}/agents/${encodeTopicLevel(extension)}`,
+    agentsWildcard: `${base}/agents/+`,
   };
 }

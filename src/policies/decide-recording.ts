@@ -16,6 +16,7 @@ import type { OperatorRequest, PolicyInput, RecordingChannels } from './policy-i
 import type { Draft, PolicyRule } from './policy-rule';
 import { describeChannels } from './recording-channels';
 import { consentPromptForMode, type ConsentPromptKind, type RecordingMode } from './recording-mode';
+import { sensitivePause } from './sensitive-pause';
 import { supervisorAudio } from './supervisor-audio';
 
 /** The core answer, as stored in the evidence log. */
@@ -49,11 +50,11 @@ const GATES: readonly PolicyRule[] = [legalNoticeGate, disabledMode, perCallVeto
 /** The rules composed for each mode, in the order they are applied. */
 export const RULES_BY_MODE: Readonly<Record<RecordingMode, readonly PolicyRule[]>> = {
   disabled: [legalNoticeGate, disabledMode],
-  'opt-in': [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio],
-  'every-nth': [...GATES, everyNthSampling, agentConsentOnFile, callerConsent, agentOptOut, operatorSwitch, conversationGate, supervisorAudio],
-  manual: [...GATES, agentConsentOnFile, callerConsent, manualToggle, conversationGate, supervisorAudio],
-  'permanent-opt-out': [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio],
-  permanent: [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio],
+  'opt-in': [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio, sensitivePause],
+  'every-nth': [...GATES, everyNthSampling, agentConsentOnFile, callerConsent, agentOptOut, operatorSwitch, conversationGate, supervisorAudio, sensitivePause],
+  manual: [...GATES, agentConsentOnFile, callerConsent, manualToggle, conversationGate, supervisorAudio, sensitivePause],
+  'permanent-opt-out': [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio, sensitivePause],
+  permanent: [...GATES, agentConsentOnFile, callerConsent, operatorSwitch, conversationGate, supervisorAudio, sensitivePause],
 };
 
 export function decideRecording(input: PolicyInput): RecordingDecision {

@@ -1,6 +1,7 @@
 // Everything a recording policy may look at for one call; the lead adapts CallState to it.
 
 import type { RecordingMode } from './recording-mode';
+import type { PauseState } from './sensitive-pause';
 
 /** Which voices end up in the file: the caller's, the agent's, or both (stereo). */
 export type RecordingChannels = 'caller' | 'agent' | 'both';
@@ -37,6 +38,14 @@ export interface GroupSettings {
   readonly everyNth?: number;
   /** manual: the DTMF key the agent presses to start / stop (see manualPressesFromDigits). */
   readonly manualKey?: string;
+  /** The agent's pause key (PCI DSS: mask the running recording while a card number is read out); none = no key. */
+  readonly pauseKey?: string;
+  /** The longest pause before the recording unmasks by itself (default DEFAULT_PAUSE_MAX_SECONDS). */
+  readonly pauseMaxSeconds?: number;
+  /** Agents of this group may list and play the recordings of their own calls (back office, `agent` role). */
+  readonly agentSelfReview?: boolean;
+  /** The agent is told who monitors the call (agent state on MQTT); otherwise only that nothing is shown. */
+  readonly notifyAgentOfMonitoring?: boolean;
   /** Modes a per-call override (callwarden_policy) may raise this group to; empty = none. */
   readonly perCallMayLoosenTo: readonly RecordingMode[];
   /** play_and_get_digits: how long to wait for a key, and how many times to play the prompt. */
@@ -113,4 +122,6 @@ export interface PolicyInput {
   readonly supervisors: readonly SupervisorPresence[];
   /** Accepted live-operations starts / stops, in call order; none when absent. */
   readonly operatorRequests?: readonly OperatorRequest[];
+  /** The pause for sensitive input as it stands now (see pauseStateAt); none when absent. */
+  readonly pause?: PauseState;
 }

@@ -25,6 +25,10 @@ const GROUP_KEYS = [
   'agentWithoutConsent',
   'everyNth',
   'manualKey',
+  'pauseKey',
+  'pauseMaxSeconds',
+  'agentSelfReview',
+  'notifyAgentOfMonitoring',
   'perCallMayLoosenTo',
   'consentTimeoutMs',
   'consentTries',
@@ -222,6 +226,21 @@ function validateGroup(
   // Refused, not ignored: a target here would either bridge inside the daemon's socket (a
   // restart would cut the call) or disagree with the dialplan's own fallback bridge.
   if (value['target'] !== undefined) err(`${key}.target`, TARGET_MOVED);
+  // The agent's key map: one DTMF key per action, never the same key for two actions.
+  const pauseKey = value['pauseKey'];
+  if (pauseKey !== undefined) {
+    if (typeof pauseKey !== 'string' || !DTMF_RE.test(pauseKey)) err(`${key}.pauseKey`, 'must be one DTMF key (0-9, *, #, A-D)');
+    else if (pauseKey === manualKey) err(`${key}.pauseKey`, `must differ from manualKey ("${manualKey}"): one key cannot both switch and pause the recording`);
+  }
+  const pauseMax = value['pauseMaxSeconds'];
+  if (pauseMax !== undefined && (!Number.isInteger(pauseMax) || (pauseMax as number) < 5 || (pauseMax as number) > 900)) {
+    err(`${key}.pauseMaxSeconds`, 'must be an integer from 5 to 900 (a forgotten pause must end by itself)');
+  }
+  const selfReview = value['agentSelfReview'];
+  if (selfReview !== undefined && typeof selfReview !== 'boolean') err(`${key}.agentSelfReview`, 'must be true or false');
+  const notifyMonitoring = value['notifyAgentOfMonitoring'];
+  if (notifyMonitoring !== undefined && typeof notifyMonitoring !== 'boolean') err(`${key}.notifyAgentOfMonitoring`, 'must be true or false');
+
 
   const rawPrompts = value['prompts'] ?? {};
   const prompts: Record<string, string> = {};
@@ -266,6 +285,10 @@ function validateGroup(
     agentWithoutConsent: without as GroupSettings['agentWithoutConsent'],
     ...(typeof everyNth === 'number' ? { everyNth } : {}),
     ...(typeof manualKey === 'string' ? { manualKey } : {}),
+    ...(typeof pauseKey === 'string' ? { pauseKey } : {}),
+    ...(typeof pauseMax === 'number' ? { pauseMaxSeconds: pauseMax } : {}),
+    ...(typeof selfReview === 'boolean' ? { agentSelfReview: selfReview } : {}),
+    ...(typeof notifyMonitoring === 'boolean' ? { notifyAgentOfMonitoring: notifyMonitoring } : {}),
     perCallMayLoosenTo: loosenModes,
     consentTimeoutMs: timeout as number,
     consentTries: tries as number,

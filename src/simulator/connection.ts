@@ -51,6 +51,8 @@ export interface ConnectionHost extends ApiContext {
   readonly core: FsCore;
   readonly password: string;
   received(cmd: ReceivedCommand): void;
+  /** A PRESENCE_IN reached the event system (mod_sofia would now notify BLF subscribers). */
+  presenceIn?(headers: Readonly<Record<string, string>>): void;
   closed(conn: EslConnection): void;
 }
 
@@ -295,32 +297,47 @@ export class EslConnection implements EventSink, OutboundLink {
       case 'sendmsg':
         return this.sendmsg(rest, cmd);
       case 'sendevent':
-        return this.sendevent(cmd);
+        return this.sendevent(line, cmd);
       default:
         return this.reply('-ERR command not found');
     }
   }
 
   /**
-   * sendevent <NAME> with a unique-id header: FreeSWITCH queues the event to that session
-   * instead of firing it; a running eavesdrop reads its `eavesdrop-command` like a DTMF digit.
+   * sendevent <NAME> (mod_event_socket): the command's headers become the event's, plus an
+   * Event-UUID. With a unique-id that names a live session the event is queued to that
+   * session and never fired (a running eavesdrop reads its `eavesdrop-command` like a DTMF
+   * digit); otherwise it is fired like any event — a PRESENCE_IN then reaches mod_sofia and
+   * every ESL listener subscribed to it. The reply is "+OK <Event-UUID>" either way.
    */
-  private sendevent(cmd: ClientCommand): void {
+  private sendevent(line: string, cmd: ClientCommand): void {
     const h = (name: string): string | undefined => {
       const key = Object.keys(cmd.headers).find((k) => k.toLowerCase() === name);
       return key !== undefined ? cmd.headers[key] : undefined;
     };
+    const eventUuid = randomUUID();
+    const name = line.slice('sendevent'.length).trim().split(/\s+/)[0] ?? '';
     const target = h('unique-id');
     const s = target !== undefined ? this.host.core.find(target) : undefined;
-    const command = h('eavesdrop-command');
-    if (s !== undefined && s.eavesdropTarget !== undefined && command !== undefined) {
-      if (command === '2') s.eavesdropMode = 'talk-target';
-      else if (command === '1') s.eavesdropMode = 'talk-partner';
-      else if (command === '3') s.eavesdropMode = 'three-way';
-      else if (command === '0') s.eavesdropMode = 'listen';
-      this.host.core.notify();
+    if (s !== undefined) {
+      const command = h('eavesdrop-command');
+      if (s.eavesdropTarget !== undefined && command !== undefined) {
+        if (command === '2') s.eavesdropMode = 'talk-target';
+        else if (command === '1') s.eavesdropMode = 'talk-partner';
+        else if (command === '3') s.eavesdropMode = 'three-way';
+        else if (command === '0') s.eavesdropMode = 'listen';
+        this.host.core.notify();
+      }
+      this.reply(`+OK ${eventUuid}`);
+      return;
     }
-    this.reply(`+OK ${randomUUID()}`);
+    this.reply(`+OK ${eventUuid}`);
+    if (name === '') return;
+    const pairs: Array<[string, string]> = Object.entries(cmd.headers).map(([k, v]) => [k, v]);
+    pairs.push(['Event-UUID', eventUuid]);
+    const core = this.host.core;
+    core.fire(core.events.global(name, pairs));
+    if (name === 'PRESENCE_IN') this.host.presenceIn?.(cmd.headers);
   }
 
   /** sendmsg: execute queues the app (reply +OK at once), hangup hangs up. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRecordingPath } from './api';
 import { VirtualClock } from './clock';
+import { sofiaPresenceNotify, type BlfDialogState, type BlfNotify } from './presence';
 import { EslConnection, type ReceivedCommand } from './connection';
 import { FsCore, type Dialplan, type DialplanStep, type Endpoint } from './core';
 import type { SimEvent } from './events';
@@ -120,6 +121,32 @@ export class Simulator {
   readonly recordingsDir: string;
   outbound: Endpoint | undefined;
   supervisorOutbound: Endpoint | undefined;
+  /** What mod_sofia would have told BLF subscribers, per PRESENCE_IN, in order (see presence.ts). */
+  readonly blfNotifies: BlfNotify[] = [];
+
+  /** The dialog state a phone subscribed to `entity` shows now (undefined: idle / never told). */
+  blf(entity: string): BlfDialogState | undefined {
+    for (let i = this.blfNotifies.length - 1; i >= 0; i--) if (this.blfNotifies[i]!.entity === entity) return this.blfNotifies[i]!.state;
+    return undefined;
+  }
+
+  /**
+   * A phone subscribes (dialog) to a BLF key: mod_sofia fires PRESENCE_PROBE with the
+   * subscriber in `from` and the key's URI in `to` (sofia_presence.c, SUBSCRIBE handling).
+   */
+  subscribeBlf(subscriber: string, entity: string, expires = 3600): void {
+    this.core.fire(
+      this.core.events.global('PRESENCE_PROBE', [
+        ['proto', 'sip'],
+        ['login', 'internal'],
+        ['from', subscriber],
+        ['to', entity],
+        ['proto-specific-event-name', 'dialog'],
+        ['expires', String(expires)],
+      ]),
+    );
+  }
+
   /** Every command any connection received, in arrival order. */
   readonly received: ReceivedCommand[] = [];
   private server: Server | undefined;
@@ -195,6 +222,18 @@ export class Simulator {
       resolveRecordingPath: (p: string) => this.recordingFile(p),
       received: (cmd: ReceivedCommand) => {
         this.received.push(cmd);
+        this.core.notify();
+      },
+      presenceIn: (headers) => {
+        const notify = sofiaPresenceNotify(headers, {
+          uuidExists: (uuid) => this.core.find(uuid) !== undefined,
+          liveDialogsOf: (user) =>
+            [...this.core.sessions.values()]
+              .filter((s) => s.ch.alive && s.ch.name.slice(s.ch.name.lastIndexOf('/') + 1).split('@')[0] === user)
+              .map((s) => (s.ch.answered ? 'confirmed' : 'early')),
+        }, this.clock.now);
+        if (notify === undefined) return;
+        this.blfNotifies.push(notify);
         this.core.notify();
       },
       closed: (conn: EslConnection) => {

@@ -48,6 +48,10 @@ export interface HarnessOptions {
   readonly liveOps?: DeepPartial<LiveOpsConfig>;
   /** Evidence settings over the test ones (a test key, a temporary anchor file). */
   readonly evidence?: DeepPartial<CallwardenConfig['evidence']>;
+  /** MQTT for the daemon (tests default to off), and its node name. */
+  readonly mqtt?: { readonly url: string; readonly node: string };
+  /** Called with the controllers table before any call arrives (the agent side, a virtual clock). */
+  readonly onTable?: (table: CallControllers, sim: Simulator, config: CallwardenConfig) => void;
 }
 
 export interface Harness {
@@ -94,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.coaching ? { coaching: options.coaching } : {}),
     ...(options.liveOps ? { liveOps: options.liveOps } : {}),
     ...(options.evidence ? { evidence: options.evidence } : {}),
+    ...(options.mqtt ? { mqtt: { url: options.mqtt.url }, node: options.mqtt.node } : {}),
   });
   const captured = captureLogger();
   const controllers: CallController[] = [];
@@ -104,6 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   // As src/cli.ts `run`: one controllers table for the call sockets, adoption and live operations.
   const table = new CallControllers();
+  options.onTable?.(table, sim, config);
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
   const coaching = options.coaching ? new Coaching(config, captured.logger, { recordingControl: table }) : undefined;
   const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
