@@ -46,6 +46,8 @@ export interface HarnessOptions {
   /** Also run coaching (*98*) and live operations, with the call controllers as its RecordingControl. */
   readonly coaching?: DeepPartial<CoachingConfig>;
   readonly liveOps?: DeepPartial<LiveOpsConfig>;
+  /** Connect the inbound ESL client here instead of the simulator's port (a TcpProxy in front of it). */
+  readonly eslPort?: number;
 }
 
 export interface Harness {
@@ -56,6 +58,8 @@ export interface Harness {
   /** Present when HarnessOptions.coaching was given. */
   readonly coaching?: Coaching;
   readonly log: CapturedLine[];
+  /** Resolves with the first log line (`level message {meta}`) matching, already written or still to come. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   readonly recordingsDir: string;
   controllerOf(callId: string): Promise<CallController>;
   evidence(callId: string): Promise<EvidenceRecord[]>;
@@ -93,7 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     new Simulator({ recordingsDir, heartbeatSeconds: 0, dialplan: groupDialplan(() => simRef as Simulator, options.vars) });
   simRef = sim;
   const port = sim.port ?? (await sim.listen(0));
-  const config = testConfig(port, {
+  const config = testConfig(options.eslPort ?? port, {
     store: options.store ?? { filename: ':memory:', outboxDir: tmpOutbox() },
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
@@ -130,6 +134,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     controllers,
     ...(coaching ? { coaching } : {}),
     log: captured.entries,
+    waitForLog: (pattern, timeoutMs) => captured.waitFor(pattern, timeoutMs),
     recordingsDir,
     controllerOf: (callId) => {
       const found = controllers.find((c) => c.callId === callId);
