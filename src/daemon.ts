@@ -62,6 +62,8 @@ export class Daemon {
   private readonly rowSignatures = new Map<string, string>();
   /** Calls this run has had in its table (bounded): their own controllers finish their rows. */
   private readonly watchedCalls = new Set<string>();
+  /** A call absorbed into another (a supervisor's `*98*` call) → the call it joined; see endAbsorbed. */
+  private readonly absorbedInto = new Map<string, string>();
   private closingStale = false;
   outboundPort = 0;
   /** Durable records; open after start(). */
@@ -130,6 +132,8 @@ export class Daemon {
         this.watch(update.call.callId);
         if (update.kind === 'updated') this.publishCall(update.call);
         else this.forget(update.call, update.kind === 'ended');
+        if (update.kind === 'absorbed') this.absorbedInto.set(update.call.callId, update.into);
+        else this.endAbsorbed(update.call);
       }),
     );
     this.subscriptions.add(this.registry.attach(this.events));
@@ -216,6 +220,25 @@ export class Daemon {
     if (this.watchedCalls.has(callId)) return;
     this.watchedCalls.add(callId);
     if (this.watchedCalls.size > 20_000) this.watchedCalls.delete(this.watchedCalls.values().next().value as string);
+  }
+
+  /**
+   * A supervisor's `*98*` call is its own call until its eavesdrop names the target, then it
+   * is absorbed into that call (its leg lives on there) and no 'ended' ever comes for its
+   * own id. Its row is closed when that leg hangs up, with the leg's own time and cause.
+   */
+  private endAbsorbed(call: CallState): void {
+    if (this.absorbedInto.size === 0) return;
+    for (const leg of call.legs) {
+      if (this.absorbedInto.get(leg.uuid) !== call.callId || !(leg.hungup || call.ended)) continue;
+      this.absorbedInto.delete(leg.uuid);
+      const at = leg.hungupAt ?? leg.hangupCompleteAt ?? leg.destroyedAt ?? call.endedAt;
+      this.store.queue.upsertCall({
+        callId: leg.uuid,
+        endedAt: at === undefined ? null : new Date(Math.floor(at / 1000)).toISOString(),
+        hangupCause: leg.hangupCause ?? null,
+      });
+    }
   }
 
   /** Writes never block a call: they go through the store's durable queue. */
