@@ -3,7 +3,7 @@
 import type { Subscription } from 'rxjs';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
-import type { CallConsentState } from '../mqtt';
+import type { CallConsentState, CallRecordingStatus } from '../mqtt';
 import {
   DISABLED_GROUP,
   decideRecording,
@@ -14,6 +14,7 @@ import {
   type ConsentOnFile,
   type ConsentState,
   type ExtensionPolicy,
+  type ObservedRecording,
   type OperatorRequest,
   type PolicyInput,
   type RecordingConfig,
@@ -51,6 +52,20 @@ interface Evaluation {
   readonly extension?: string;
 }
 
+/**
+ * The MQTT recording state follows what FreeSWITCH confirmed: `on` from RECORD_START to
+ * RECORD_STOP; `starting` / `stopping` only while a start / stop is on its way (sent, not
+ * yet confirmed or refused); `off` otherwise — never back to `starting` when a file stops.
+ */
+export function recordingStatusOf(observed: ObservedRecording): CallRecordingStatus {
+  const running = observed.running.length > 0;
+  const stopping = running && observed.running.every((p) => observed.stopsInFlight.includes(p));
+  const starting = observed.startsInFlight.some((p) => !observed.running.includes(p));
+  if (running && !stopping) return 'on';
+  if (starting) return 'starting';
+  return stopping ? 'stopping' : 'off';
+}
+
 const MQTT_CONSENT: Readonly<Record<ConsentState, CallConsentState>> = {
   'not-asked': 'not-asked',
   asked: 'asked',
@@ -77,6 +92,7 @@ export class CallController {
   private lastCall: CallState | undefined;
   private lastDecisionKey: string | undefined;
   private digitsLogged = 0;
+  private lastRecordingStatus: CallRecordingStatus | undefined;
   private running: Promise<void> | undefined;
   private dirty = false;
   private ended = false;
@@ -204,6 +220,7 @@ export class CallController {
     if (!call) return;
     const recorder = this.options.recorder;
     await recorder.sync(call);
+    this.noteRecordingStatus();
     this.logDigits(call);
     const caller = callerLeg(call);
     // FreeSWITCH ends every media bug with the channel (RECORD_STOP comes on its own): a
@@ -221,6 +238,15 @@ export class CallController {
         policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
       });
     }
+    this.noteRecordingStatus();
+  }
+
+  /** Republishes the call's recording state when what FreeSWITCH confirmed (or what is on its way) changed it. */
+  private noteRecordingStatus(): void {
+    const status = recordingStatusOf(this.options.recorder.observed(this.callId));
+    if (status === this.lastRecordingStatus) return;
+    this.lastRecordingStatus = status;
+    this.options.daemon.annotate(this.callId, { recording: { state: status } });
   }
 
   private async evaluation(call: CallState): Promise<Evaluation> {
@@ -361,12 +387,13 @@ export class CallController {
         operatorRequests: (i.operatorRequests ?? []).map((r) => ({ action: r.action, by: r.by })),
       },
     });
-    const observed = this.options.recorder.observed(this.callId);
+    const state = recordingStatusOf(this.options.recorder.observed(this.callId));
+    this.lastRecordingStatus = state;
     this.options.daemon.annotate(this.callId, {
       consent: MQTT_CONSENT[this.lastCall ? currentConsent(this.lastCall, { consent: this.consent, consentAnsweredAt: this.consentAnsweredAt }) : this.consent],
       policy: d.mode,
       recording: {
-        state: observed.running.length > 0 ? 'on' : d.record ? 'starting' : 'off',
+        state,
         channels: d.channels,
         segment: d.segment,
         masked: d.masked,
