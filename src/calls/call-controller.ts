@@ -66,6 +66,15 @@ export function recordingStatusOf(observed: ObservedRecording): CallRecordingSta
   return stopping ? 'stopping' : 'off';
 }
 
+const CONSENT_LINE: Readonly<Record<ConsentState, string>> = {
+  'not-asked': 'not asked',
+  asked: 'asked',
+  given: 'the caller agreed',
+  refused: 'the caller refused',
+  timeout: 'no answer (timeout)',
+  invalid: 'no valid answer',
+};
+
 const MQTT_CONSENT: Readonly<Record<ConsentState, CallConsentState>> = {
   'not-asked': 'not-asked',
   asked: 'asked',
@@ -93,6 +102,8 @@ export class CallController {
   private lastDecisionKey: string | undefined;
   private digitsLogged = 0;
   private lastRecordingStatus: CallRecordingStatus | undefined;
+  /** The "call accepted" line is written once, at the first decision. */
+  private acceptedLogged = false;
   private running: Promise<void> | undefined;
   private dirty = false;
   private ended = false;
@@ -144,6 +155,7 @@ export class CallController {
 
   /** The prompt ran (asked) or was answered; `at` is FreeSWITCH's time of the answer. */
   setConsent(consent: ConsentState, at?: Micros): void {
+    if (consent !== 'not-asked' && consent !== 'asked' && consent !== this.consent) this.log.info(`consent: ${CONSENT_LINE[consent]}`);
     this.consent = consent;
     if (at !== undefined) this.consentAnsweredAt = at;
     this.options.daemon.annotate(this.callId, { consent: MQTT_CONSENT[consent] });
@@ -210,6 +222,10 @@ export class CallController {
   }
 
   private finish(): void {
+    const call = this.lastCall;
+    const caller = call ? callerLeg(call) : undefined;
+    const seconds = call?.startedAt !== undefined && call.endedAt !== undefined ? ` after ${((call.endedAt - call.startedAt) / 1e6).toFixed(1)} s` : '';
+    this.log.info(`call ended${seconds} (${caller?.hangupCause ?? 'hangup cause unknown'})`);
     this.sub?.unsubscribe();
     this.options.recorder.forget(this.callId);
     this.resolveDone();
@@ -361,6 +377,11 @@ export class CallController {
     const key = JSON.stringify([d.record, d.reason, d.channels, d.segment, d.masked, d.mode, d.consentPrompt, d.announcements.map((a) => a.id)]);
     if (key === this.lastDecisionKey) return;
     this.lastDecisionKey = key;
+    if (!this.acceptedLogged) {
+      this.acceptedLogged = true;
+      const agent = ev.extension !== undefined ? `, agent ${ev.extension}` : '';
+      this.log.info(`call ${this.options.adopted ? 'adopted' : 'accepted'}: group ${ev.policy.groupName ?? this.options.group ?? 'none'}, mode ${d.mode} (${d.modeSource})${agent}`);
+    }
     const i = ev.input;
     appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'decision', {
       record: d.record,

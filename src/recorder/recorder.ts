@@ -199,6 +199,7 @@ export class Recorder {
       policy: ctx.policy.slice(0, 64),
       status: 'recording',
     });
+    this.log.info(`recording started: ${r.path} (${ctx.channels}, segment ${ctx.segment})`, { callId });
     this.options.publisher.publishEvent('recording-started', {
       callId,
       ...(r.startedAt !== undefined ? { at: Math.floor(r.startedAt / 1000) } : {}),
@@ -298,6 +299,7 @@ export class Recorder {
       problems: check.problems,
     });
     if (check.status === 'bad') this.log.error(`recording ${r.path} is bad: ${check.problems.join('; ')}`, { callId });
+    else this.log.info(`recording stopped: ${r.path} (checked: ${check.durationMs !== null ? `${(check.durationMs / 1000).toFixed(1)} s, ` : ''}${check.bytes} bytes)`, { callId });
     this.options.publisher.publishEvent('recording-stopped', {
       callId,
       ...(r.stoppedAt !== undefined ? { at: Math.floor(r.stoppedAt / 1000) } : {}),
