@@ -65,6 +65,8 @@ export class Daemon {
   /** A call absorbed into another (a supervisor's `*98*` call) → the call it joined; see endAbsorbed. */
   private readonly absorbedInto = new Map<string, string>();
   private closingStale = false;
+  /** The latest resync's closing, if one came while a pass was running: it runs next (older ones are moot). */
+  private nextClosing: (() => Promise<void>) | undefined;
   outboundPort = 0;
   /** Durable records; open after start(). */
   store!: Store;
@@ -309,7 +311,10 @@ export class Daemon {
 
   /** See src/calls/close-stale-calls.ts. One pass at a time; a failed pass is retried at the next resync. */
   private async closeStale(conn: EslConnection, rows: ReturnType<typeof parseShowChannels>, snapshotAt: string, goneNow: ReadonlySet<string>): Promise<void> {
-    if (this.closingStale) return;
+    if (this.closingStale) {
+      this.nextClosing = () => this.closeStale(conn, rows, snapshotAt, goneNow);
+      return;
+    }
     this.closingStale = true;
     try {
       const present = new Set<string>();
@@ -345,6 +350,9 @@ export class Daemon {
       this.log.warn(`could not close calls that ended while callwarden was away (${(err as Error).message}); will retry at the next resync`);
     } finally {
       this.closingStale = false;
+      const next = this.nextClosing;
+      this.nextClosing = undefined;
+      if (next) void next();
     }
   }
 

@@ -22,7 +22,8 @@ export interface StaleCallClosingOptions {
   readonly live: (uuid: string) => boolean;
   /**
    * This daemon run has watched the call (it is or was in its call table): its controller
-   * completes its recordings from RECORD_STOP or the channel's end, not this module.
+   * completes its recordings from RECORD_STOP or the channel's end, not this module. (Its
+   * calls row is closed here all the same if it was left open: an end without a time.)
    */
   readonly watched: (callId: string) => boolean;
   /** Calls the resync itself found gone: closed now even though this run wrote their rows after the snapshot. */
@@ -66,7 +67,8 @@ export async function closeStaleCalls(o: StaleCallClosingOptions): Promise<Stale
 
   for (const row of await o.repository.listOpenCalls(o.nodes, limit)) {
     if (o.live(row.callId)) continue;
-    if (!o.goneNow.has(row.callId) && (row.updatedAt >= o.snapshotAt || o.watched(row.callId))) continue;
+    // A row written after the snapshot may be a call the snapshot could not show yet.
+    if (!o.goneNow.has(row.callId) && row.updatedAt >= o.snapshotAt) continue;
     if (!(await o.repository.closeCall(row.callId, ENDED_WHILE_AWAY))) continue;
     calls++;
     evidence(o, log, row.callId, 'call_closed', {

@@ -127,7 +127,7 @@ describe('calls: rows of calls that ended while callwarden was away', () => {
       proxy.restore();
 
       await controller.done;
-      await first.waitForLog(/closed 1 call\(s\) and 0 recording\(s\) that ended while callwarden was away/, 10_000);
+      await first.waitForLog(/closed 1 call\(s\) and 0 recording\(s\) that ended while callwarden was away/, 10_000).catch((e) => { console.log(first!.log.map((l) => `${l.level} ${l.message} ${String(l.meta.callId ?? '')}`).join('\n')); throw e; });
       await first.daemon.store.queue.drained();
       expect(await first.daemon.store.repository.getCall(call.uuid)).to.include({ endedAt: null, endReason: 'ended while callwarden was away' });
       const [rec] = await first.recordings(call.uuid);
