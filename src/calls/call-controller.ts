@@ -225,7 +225,9 @@ export class CallController {
     const call = this.lastCall;
     const caller = call ? callerLeg(call) : undefined;
     const seconds = call?.startedAt !== undefined && call.endedAt !== undefined ? ` after ${((call.endedAt - call.startedAt) / 1e6).toFixed(1)} s` : '';
-    this.log.info(`call ended${seconds} (${caller?.hangupCause ?? 'hangup cause unknown'})`);
+    // calls$ also completes when the daemon stops: a call still up is not "ended".
+    if (call?.ended === true || caller?.hungup === true) this.log.info(`call ended${seconds} (${caller?.hangupCause ?? 'hangup cause unknown'})`);
+    else this.log.info('call no longer followed: this daemon is stopping (the call goes on in FreeSWITCH)');
     this.sub?.unsubscribe();
     this.options.recorder.forget(this.callId);
     this.resolveDone();
