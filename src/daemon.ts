@@ -322,8 +322,10 @@ export class Daemon {
         present.add(r.uuid);
         if (typeof r.call_uuid === 'string' && r.call_uuid !== '') present.add(r.call_uuid);
       }
-      // The rows' `node` is FreeSWITCH's hostname (or this daemon's name for it when unknown).
-      const nodes = new Set<string>([this.nodeName]);
+      // The rows' `node` is FreeSWITCH's hostname. A row that fell back to this daemon's
+      // connection name (no hostname ever seen) is ambiguous — another daemon's local
+      // FreeSWITCH has the same 127.0.0.1:8021 — so it is never closed here.
+      const nodes = new Set<string>();
       for (const r of rows) if (typeof r.hostname === 'string' && r.hostname !== '') nodes.add(r.hostname.slice(0, 128));
       for (const call of this.registry.list()) if (call.node.hostname) nodes.add(call.node.hostname);
       const hostname = (await conn.api('hostname').catch(() => '')).trim();
