@@ -1,6 +1,7 @@
 // Wires the daemon: ESL connections → one merged event stream → call registry (→ later: policies, store, MQTT).
 
 import { Subject, Subscription } from 'rxjs';
+import { closeStaleCalls } from './calls/close-stale-calls';
 import type { CallwardenConfig } from './config';
 import { DAEMON_EVENTS } from './esl/event-names';
 import type { EslConnection } from './esl/connection';
@@ -62,6 +63,13 @@ export class Daemon {
   private readonly annotations = new Map<string, CallAnnotations>();
   /** The last row written per live call, to write only what changed. */
   private readonly rowSignatures = new Map<string, string>();
+  /** Calls this run has had in its table (bounded): their own controllers finish their rows. */
+  private readonly watchedCalls = new Set<string>();
+  /** A call absorbed into another (a supervisor's `*98*` call) → the call it joined; see endAbsorbed. */
+  private readonly absorbedInto = new Map<string, string>();
+  private closingStale = false;
+  /** The latest resync's closing, if one came while a pass was running: it runs next (older ones are moot). */
+  private nextClosing: (() => Promise<void>) | undefined;
   outboundPort = 0;
   /** Durable records; open after start(). */
   store!: Store;
@@ -140,8 +148,11 @@ export class Daemon {
     this.watchHealth();
     this.subscriptions.add(
       this.registry.calls$.subscribe((update) => {
+        this.watch(update.call.callId);
         if (update.kind === 'updated') this.publishCall(update.call);
         else this.forget(update.call, update.kind === 'ended');
+        if (update.kind === 'absorbed') this.absorbedInto.set(update.call.callId, update.into);
+        else this.endAbsorbed(update.call);
       }),
     );
     this.subscriptions.add(this.registry.attach(this.events));
@@ -232,6 +243,32 @@ export class Daemon {
     }
   }
 
+  /** Bounded: only calls that ended recently matter (their controllers may still be checking files). */
+  private watch(callId: string): void {
+    if (this.watchedCalls.has(callId)) return;
+    this.watchedCalls.add(callId);
+    if (this.watchedCalls.size > 20_000) this.watchedCalls.delete(this.watchedCalls.values().next().value as string);
+  }
+
+  /**
+   * A supervisor's `*98*` call is its own call until its eavesdrop names the target, then it
+   * is absorbed into that call (its leg lives on there) and no 'ended' ever comes for its
+   * own id. Its row is closed when that leg hangs up, with the leg's own time and cause.
+   */
+  private endAbsorbed(call: CallState): void {
+    if (this.absorbedInto.size === 0) return;
+    for (const leg of call.legs) {
+      if (this.absorbedInto.get(leg.uuid) !== call.callId || !(leg.hungup || call.ended)) continue;
+      this.absorbedInto.delete(leg.uuid);
+      const at = leg.hungupAt ?? leg.hangupCompleteAt ?? leg.destroyedAt ?? call.endedAt;
+      this.store.queue.upsertCall({
+        callId: leg.uuid,
+        endedAt: at === undefined ? null : new Date(Math.floor(at / 1000)).toISOString(),
+        hangupCause: leg.hangupCause ?? null,
+      });
+    }
+  }
+
   /** Writes never block a call: they go through the store's durable queue. */
   private writeRow(call: CallState): void {
     // Only the milestones a row is read for (first seen, legs added, answered, agent and
@@ -284,13 +321,73 @@ export class Daemon {
    */
   private async resync(conn: EslConnection): Promise<void> {
     const mark = this.registry.mark();
+    const snapshotAt = new Date().toISOString();
+    let rows: ReturnType<typeof parseShowChannels>;
+    const goneNow = new Set<string>();
     try {
       const body = await conn.api('show channels as json');
-      const rows = parseShowChannels(body);
-      this.registry.resync(this.nodeName, rows, mark);
+      rows = parseShowChannels(body);
+      const gone = this.registry.calls$.subscribe((u) => u.kind === 'ended' && goneNow.add(u.call.callId));
+      try {
+        this.registry.resync(this.nodeName, rows, mark);
+      } finally {
+        gone.unsubscribe();
+      }
       this.log.info(`call table rebuilt from FreeSWITCH: ${rows.length} channel(s), ${this.registry.size} call(s)`);
     } catch (err) {
       this.log.warn(`could not rebuild the call table (${(err as Error).message}); will retry`);
+      return;
+    }
+    // Only after a successful resync: the snapshot is what FreeSWITCH has now.
+    void this.closeStale(conn, rows, snapshotAt, goneNow);
+  }
+
+  /** See src/calls/close-stale-calls.ts. One pass at a time; a failed pass is retried at the next resync. */
+  private async closeStale(conn: EslConnection, rows: ReturnType<typeof parseShowChannels>, snapshotAt: string, goneNow: ReadonlySet<string>): Promise<void> {
+    if (this.closingStale) {
+      this.nextClosing = () => this.closeStale(conn, rows, snapshotAt, goneNow);
+      return;
+    }
+    this.closingStale = true;
+    try {
+      const present = new Set<string>();
+      for (const r of rows) {
+        present.add(r.uuid);
+        if (typeof r.call_uuid === 'string' && r.call_uuid !== '') present.add(r.call_uuid);
+      }
+      // The rows' `node` is FreeSWITCH's hostname. A row that fell back to this daemon's
+      // connection name (no hostname ever seen) is ambiguous — another daemon's local
+      // FreeSWITCH has the same 127.0.0.1:8021 — so it is never closed here.
+      const nodes = new Set<string>();
+      for (const r of rows) if (typeof r.hostname === 'string' && r.hostname !== '') nodes.add(r.hostname.slice(0, 128));
+      for (const call of this.registry.list()) if (call.node.hostname) nodes.add(call.node.hostname);
+      const hostname = (await conn.api('hostname').catch(() => '')).trim();
+      if (/^[A-Za-z0-9._-]{1,128}$/.test(hostname)) nodes.add(hostname);
+      const queue = this.store.queue;
+      await queue.ready();
+      // Writes of earlier runs still in the outbox land first (a real end must win).
+      await queue.drained();
+      const result = await closeStaleCalls({
+        repository: this.store.repository,
+        queue,
+        nodes: [...nodes],
+        live: (uuid) => present.has(uuid) || this.registry.get(uuid) !== undefined || this.registry.byLeg(uuid) !== undefined,
+        watched: (callId) => this.watchedCalls.has(callId),
+        goneNow,
+        snapshotAt,
+        recording: this.config.recording,
+        logger: this.log,
+      });
+      if (result.calls + result.recordings > 0) {
+        this.log.info(`closed ${result.calls} call(s) and ${result.recordings} recording(s) that ended while callwarden was away`);
+      }
+    } catch (err) {
+      this.log.warn(`could not close calls that ended while callwarden was away (${(err as Error).message}); will retry at the next resync`);
+    } finally {
+      this.closingStale = false;
+      const next = this.nextClosing;
+      this.nextClosing = undefined;
+      if (next) void next();
     }
   }
 

@@ -3,7 +3,7 @@
 import type { Subscription } from 'rxjs';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
-import type { CallConsentState } from '../mqtt';
+import type { CallConsentState, CallRecordingStatus } from '../mqtt';
 import {
   DEFAULT_PAUSE_MAX_SECONDS,
   DISABLED_GROUP,
@@ -16,6 +16,7 @@ import {
   type ConsentState,
   type ExtensionPolicy,
   judgePauseRequest,
+  type ObservedRecording,
   type OperatorRequest,
   type PauseRequest,
   type PauseSpan,
@@ -58,6 +59,29 @@ interface Evaluation {
   readonly extension?: string;
 }
 
+/**
+ * The MQTT recording state follows what FreeSWITCH confirmed: `on` from RECORD_START to
+ * RECORD_STOP; `starting` / `stopping` only while a start / stop is on its way (sent, not
+ * yet confirmed or refused); `off` otherwise — never back to `starting` when a file stops.
+ */
+export function recordingStatusOf(observed: ObservedRecording): CallRecordingStatus {
+  const running = observed.running.length > 0;
+  const stopping = running && observed.running.every((p) => observed.stopsInFlight.includes(p));
+  const starting = observed.startsInFlight.some((p) => !observed.running.includes(p));
+  if (running && !stopping) return 'on';
+  if (starting) return 'starting';
+  return stopping ? 'stopping' : 'off';
+}
+
+const CONSENT_LINE: Readonly<Record<ConsentState, string>> = {
+  'not-asked': 'not asked',
+  asked: 'asked',
+  given: 'the caller agreed',
+  refused: 'the caller refused',
+  timeout: 'no answer (timeout)',
+  invalid: 'no valid answer',
+};
+
 const MQTT_CONSENT: Readonly<Record<ConsentState, CallConsentState>> = {
   'not-asked': 'not-asked',
   asked: 'asked',
@@ -94,6 +118,9 @@ export class CallController {
   private lastDecisionKey: string | undefined;
   private digitsLogged = 0;
   private transfersLogged = 0;
+  private lastRecordingStatus: CallRecordingStatus | undefined;
+  /** The "call accepted" line is written once, at the first decision. */
+  private acceptedLogged = false;
   private running: Promise<void> | undefined;
   private dirty = false;
   private ended = false;
@@ -161,6 +188,7 @@ export class CallController {
 
   /** The prompt ran (asked) or was answered; `at` is FreeSWITCH's time of the answer. */
   setConsent(consent: ConsentState, at?: Micros): void {
+    if (consent !== 'not-asked' && consent !== 'asked' && consent !== this.consent) this.log.info(`consent: ${CONSENT_LINE[consent]}`);
     this.consent = consent;
     if (at !== undefined) this.consentAnsweredAt = at;
     this.options.daemon.annotate(this.callId, { consent: MQTT_CONSENT[consent] });
@@ -252,6 +280,12 @@ export class CallController {
     this.pauseTimer?.cancel();
     this.pauseTimer = undefined;
     this.emitAgent(undefined, true);
+    const call = this.lastCall;
+    const caller = call ? callerLeg(call) : undefined;
+    const seconds = call?.startedAt !== undefined && call.endedAt !== undefined ? ` after ${((call.endedAt - call.startedAt) / 1e6).toFixed(1)} s` : '';
+    // calls$ also completes when the daemon stops: a call still up is not "ended".
+    if (call?.ended === true || caller?.hungup === true) this.log.info(`call ended${seconds} (${caller?.hangupCause ?? 'hangup cause unknown'})`);
+    else this.log.info('call no longer followed: this daemon is stopping (the call goes on in FreeSWITCH)');
     this.sub?.unsubscribe();
     this.offGate?.();
     this.options.recorder.forget(this.callId);
@@ -269,6 +303,7 @@ export class CallController {
     if (!call) return;
     const recorder = this.options.recorder;
     await recorder.sync(call);
+    this.noteRecordingStatus();
     this.logDigits(call);
     this.logTransfers(call);
     const caller = callerLeg(call);
@@ -291,6 +326,7 @@ export class CallController {
         policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
       });
     }
+    this.noteRecordingStatus();
     this.emitAgent(ev, false);
   }
 
@@ -375,6 +411,14 @@ export class CallController {
         this.log.error(`the agent's view of this call could not be updated: ${(err as Error).message}`);
       }
     }
+  }
+
+  /** Republishes the call's recording state when what FreeSWITCH confirmed (or what is on its way) changed it. */
+  private noteRecordingStatus(): void {
+    const status = recordingStatusOf(this.options.recorder.observed(this.callId));
+    if (status === this.lastRecordingStatus) return;
+    this.lastRecordingStatus = status;
+    this.options.daemon.annotate(this.callId, { recording: { state: status } });
   }
 
   private async evaluation(call: CallState): Promise<Evaluation> {
@@ -507,6 +551,11 @@ export class CallController {
     const key = JSON.stringify([d.record, d.reason, d.channels, d.segment, d.masked, d.mode, d.consentPrompt, d.announcements.map((a) => a.id)]);
     if (key === this.lastDecisionKey) return;
     this.lastDecisionKey = key;
+    if (!this.acceptedLogged) {
+      this.acceptedLogged = true;
+      const agent = ev.extension !== undefined ? `, agent ${ev.extension}` : '';
+      this.log.info(`call ${this.options.adopted ? 'adopted' : 'accepted'}: group ${ev.policy.groupName ?? this.options.group ?? 'none'}, mode ${d.mode} (${d.modeSource})${agent}`);
+    }
     const i = ev.input;
     appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'decision', {
       record: d.record,
@@ -533,12 +582,13 @@ export class CallController {
         operatorRequests: (i.operatorRequests ?? []).map((r) => ({ action: r.action, by: r.by })),
       },
     });
-    const observed = this.options.recorder.observed(this.callId);
+    const state = recordingStatusOf(this.options.recorder.observed(this.callId));
+    this.lastRecordingStatus = state;
     this.options.daemon.annotate(this.callId, {
       consent: MQTT_CONSENT[this.lastCall ? currentConsent(this.lastCall, { consent: this.consent, consentAnsweredAt: this.consentAnsweredAt }) : this.consent],
       policy: d.mode,
       recording: {
-        state: observed.running.length > 0 ? 'on' : d.record ? 'starting' : 'off',
+        state,
         channels: d.channels,
         segment: d.segment,
         masked: d.masked,

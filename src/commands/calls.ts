@@ -41,7 +41,8 @@ export async function callsCommand(config: CallwardenConfig, args: string[], out
     }
     out(['started (UTC)'.padEnd(20), 'call id'.padEnd(37), 'caller'.padEnd(16), 'dest'.padEnd(8), 'agent'.padEnd(6), 'group'.padEnd(10), 'seconds'.padStart(7), ' hangup'].join(' '));
     for (const c of calls) {
-      const seconds = c.startedAt && c.endedAt ? ((Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000).toFixed(1) : 'live';
+      // A call closed after it ended while callwarden was away has no end time: '?', not 'live'.
+      const seconds = c.startedAt && c.endedAt ? ((Date.parse(c.endedAt) - Date.parse(c.startedAt)) / 1000).toFixed(1) : c.endReason ? '?' : 'live';
       out(
         [
           (c.startedAt ?? '').replace('T', ' ').slice(0, 19).padEnd(20),
@@ -51,7 +52,7 @@ export async function callsCommand(config: CallwardenConfig, args: string[], out
           (c.agentExtension ?? '-').padEnd(6),
           (c.group ?? '-').padEnd(10),
           seconds.padStart(7),
-          ` ${c.hangupCause ?? ''}`,
+          ` ${c.hangupCause ?? c.endReason ?? ''}`,
         ].join(' '),
       );
     }

@@ -1,6 +1,6 @@
 // CallState (+ annotations) → the MQTT CallView: the one place stream state meets the ops view.
 
-import type { CallMonitorMode, CallView } from '../mqtt';
+import type { CallMonitorMode, CallRecordingStatus, CallView } from '../mqtt';
 import type { CallState, MonitorMode } from '../streams';
 import type { CallAnnotations } from './call-annotations';
 
@@ -19,6 +19,16 @@ const MONITOR_MODES: Readonly<Record<MonitorMode, CallMonitorMode>> = {
 /** FreeSWITCH times are µs since the epoch; the view takes ms. */
 const ms = (micros: number | undefined): number | null => (micros === undefined ? null : Math.floor(micros / 1000));
 
+/**
+ * What FreeSWITCH confirmed (RECORD_START / RECORD_STOP, folded into the call) wins; the
+ * controller's note only adds that a start or a stop is on its way. A stale note can
+ * therefore never show `starting` for a file that has stopped, nor `on` for one that has.
+ */
+function recordingState(active: boolean, noted: CallRecordingStatus | undefined): CallRecordingStatus {
+  if (active) return noted === 'stopping' ? 'stopping' : 'on';
+  return noted === 'starting' ? 'starting' : 'off';
+}
+
 export function toCallView(call: CallState, notes: CallAnnotations = {}): CallView {
   const caller = call.legs.find((l) => l.role === 'caller');
   const agent = [...call.legs].reverse().find((l) => l.role === 'agent' && !l.hungup);
@@ -33,8 +43,7 @@ export function toCallView(call: CallState, notes: CallAnnotations = {}): CallVi
     answeredAt: ms(caller?.answeredAt),
     bridgedAt: ms(agent?.bridgedAt ?? caller?.bridgedAt),
     recording: {
-      // Observed state (RECORD_START/STOP) wins over what the controller planned.
-      state: active.length > 0 ? 'on' : notes.recording?.state === 'starting' ? 'starting' : 'off',
+      state: recordingState(active.length > 0, notes.recording?.state),
       channels: notes.recording?.channels ?? null,
       segment: notes.recording?.segment ?? call.recordings.length,
       masked: notes.recording?.masked ?? false,

@@ -12,6 +12,7 @@ import {
   type RecordingCommand,
   type RecordingConfig,
   type RecordingFormat,
+  safeFileWord,
 } from '../policies';
 import type { RecordingUpsert, RecordingPatch } from '../store';
 import type { CallState, RecordingState } from '../streams';
@@ -33,7 +34,8 @@ export interface RecorderOptions {
     on?(event: 'gate', listener: (reason: string | null) => void): unknown;
   };
   readonly publisher: Pick<CallPublisher, 'publishEvent'>;
-  readonly recording: Pick<RecordingConfig, 'retentionDays' | 'format'>;
+  /** `directory` tells callwarden's own files from others' (the file names are callwarden's: recording-file-name). */
+  readonly recording: Pick<RecordingConfig, 'retentionDays' | 'format'> & { readonly directory?: string };
   readonly logger: Logger;
   /** Where the daemon finds the file FreeSWITCH wrote at `path` (identity when they share the disk). */
   readonly localPath?: (path: string) => string;
@@ -53,7 +55,16 @@ interface CallRecordings {
   /** RECORD_START / RECORD_STOP already taken into account, keyed by path and start time. */
   readonly confirmedStarts: Set<string>;
   readonly confirmedStops: Set<string>;
+  /** Files a previous run started (adopted after a restart). */
+  readonly adopted: Set<string>;
+  /** Files this daemon sent a stop for. */
+  readonly stopsSent: Set<string>;
+  /** The leg each file's media bug runs on, from RECORD_START: a stop must go to that channel. */
+  readonly legs: Map<string, string>;
 }
+
+/** What the evidence, the row and the log say about a recording callwarden did not start. */
+export const FOREIGN_STOPPED_REASON = 'a recording not started by callwarden was stopped because the policy does not allow it';
 
 /** Renders one policy command to the api text; the command builders refuse anything that could break the line. */
 export function recordingCommandText(c: RecordingCommand): string {
@@ -110,8 +121,13 @@ export class Recorder {
    * Sends one command and folds what happened into the observed state. A start's +OK only
    * means FreeSWITCH accepted it: the recording counts as running once RECORD_START arrives.
    */
-  async execute(callId: string, command: RecordingCommand, context?: StartContext): Promise<boolean> {
+  async execute(callId: string, given: RecordingCommand, context?: StartContext): Promise<boolean> {
     const s = this.state(callId);
+    // A media bug is stopped, masked or unmasked on the channel it runs on: a file someone
+    // else started on the agent's leg is not found on the caller's ("Cannot stop record session").
+    let command = given;
+    if ((given.kind === 'stop' || given.kind === 'mask' || given.kind === 'unmask') && s.legs.has(given.path)) command = { ...given, leg: s.legs.get(given.path)! };
+    if (command.kind === 'stop') s.stopsSent.add(command.path);
     const text = recordingCommandText(command);
     if (command.kind === 'start' && this.options.queue.recordingGate) {
       // Nothing starts before the rows that justify it are on disk: a crash or a full disk
@@ -158,6 +174,7 @@ export class Recorder {
   async sync(call: CallState): Promise<void> {
     const s = this.state(call.callId);
     for (const r of call.recordings) {
+      if (r.active) s.legs.set(r.path, r.leg);
       const key = `${r.path}@${r.startedAt ?? '?'}`;
       if (r.startedAt !== undefined && !s.confirmedStarts.has(key)) {
         s.confirmedStarts.add(key);
@@ -180,7 +197,22 @@ export class Recorder {
    */
   adopt(callId: string, running: readonly string[], announced: readonly string[]): void {
     const s = this.state(callId);
+    for (const path of running) s.adopted.add(path);
     s.observed = observeRecording(s.observed, { kind: 'resync', running, announced });
+  }
+
+  /**
+   * callwarden's own files: planned by this run, adopted from the last one, or named as
+   * callwarden names them (`<directory>/<call id>/<NN>-<channels>.<format>`). Anything else
+   * on the call was started by someone else (an operator's uuid_record, another app).
+   */
+  private ours(callId: string, path: string, s: CallRecordings): boolean {
+    if (s.planned.has(path) || s.adopted.has(path)) return true;
+    const word = safeFileWord(callId);
+    const m = /\/([^/]+)\/(\d+-(?:caller|agent|both)\.(?:wav|mp3))$/.exec(path);
+    if (m === null || m[1] !== word) return false;
+    const dir = this.options.recording.directory;
+    return dir === undefined || path === `${dir.replace(/\/+$/, '')}/${word}/${m[2]}`;
   }
 
   forget(callId: string): void {
@@ -197,6 +229,7 @@ export class Recorder {
   }
 
   private started(callId: string, r: RecordingState, s: CallRecordings): void {
+    if (!this.ours(callId, r.path, s)) return this.foreignStarted(callId, r);
     const ctx = this.contextOf(r.path, s);
     this.evidence(callId, 'fs_confirmed', { event: 'RECORD_START', path: r.path, leg: r.leg, at: isoOf(r.startedAt) });
     this.options.queue.upsertRecording({
@@ -210,6 +243,7 @@ export class Recorder {
       policy: ctx.policy.slice(0, 64),
       status: 'recording',
     });
+    this.log.info(`recording started: ${r.path} (${ctx.channels}, segment ${ctx.segment})`, { callId });
     this.options.publisher.publishEvent('recording-started', {
       callId,
       ...(r.startedAt !== undefined ? { at: Math.floor(r.startedAt / 1000) } : {}),
@@ -218,7 +252,48 @@ export class Recorder {
     });
   }
 
+  /**
+   * Someone else's uuid_record on a call callwarden handles: FreeSWITCH records, so it is
+   * evidence and a row, but not callwarden's file: never read, judged, hashed or deleted by
+   * retention. Reconcile stops it (only the recordings the policy decides may run).
+   */
+  private foreignStarted(callId: string, r: RecordingState): void {
+    this.evidence(callId, 'fs_confirmed', { event: 'RECORD_START', path: r.path, leg: r.leg, at: isoOf(r.startedAt), startedBy: 'not callwarden' });
+    this.options.queue.upsertRecording({
+      id: recordingId(callId, r.path),
+      callId,
+      filePath: r.path,
+      format: formatOf(r.path, this.options.recording.format),
+      channels: 'both',
+      segment: 0,
+      startedAt: isoOf(r.startedAt) ?? null,
+      policy: 'not started by callwarden',
+      status: 'foreign',
+    });
+    this.log.warn(`a recording not started by callwarden is running on this call (${r.path}); it is stopped: the policy allows only the recordings it decides`, { callId });
+  }
+
+  private foreignStopped(callId: string, r: RecordingState, s: CallRecordings): void {
+    const byUs = s.stopsSent.has(r.path);
+    const stoppedAt = isoOf(r.stoppedAt);
+    this.evidence(callId, 'fs_confirmed', { event: r.stoppedAt !== undefined ? 'RECORD_STOP' : 'channel-gone-without-RECORD_STOP', path: r.path, leg: r.leg, at: stoppedAt });
+    const patch = { status: byUs ? ('foreign-stopped' as const) : ('foreign' as const), stoppedAt: stoppedAt ?? null };
+    if (r.startedAt === undefined) {
+      this.options.queue.upsertRecording({ id: recordingId(callId, r.path), callId, filePath: r.path, format: formatOf(r.path, this.options.recording.format), channels: 'both', segment: 0, policy: 'not started by callwarden', ...patch });
+    } else this.options.queue.updateRecording(recordingId(callId, r.path), patch);
+    this.evidence(callId, 'foreign_recording_stopped', {
+      path: r.path,
+      leg: r.leg,
+      stoppedBy: byUs ? 'callwarden' : 'not callwarden (it ended on its own or with the channel)',
+      reason: byUs ? FOREIGN_STOPPED_REASON : 'a recording not started by callwarden ended before callwarden stopped it',
+      fileChecked: false,
+    });
+    if (byUs) this.log.warn(`${FOREIGN_STOPPED_REASON}: ${r.path}`, { callId });
+    else this.log.info(`a recording not started by callwarden ended: ${r.path}`, { callId });
+  }
+
   private async stopped(callId: string, r: RecordingState, s: CallRecordings): Promise<void> {
+    if (!this.ours(callId, r.path, s)) return this.foreignStopped(callId, r, s);
     const ctx = this.contextOf(r.path, s);
     const expectedMs = r.startedAt !== undefined && r.stoppedAt !== undefined ? Math.round((r.stoppedAt - r.startedAt) / 1000) : undefined;
     const format = formatOf(r.path, this.options.recording.format);
@@ -268,6 +343,7 @@ export class Recorder {
       problems: check.problems,
     });
     if (check.status === 'bad') this.log.error(`recording ${r.path} is bad: ${check.problems.join('; ')}`, { callId });
+    else this.log.info(`recording stopped: ${r.path} (checked: ${check.durationMs !== null ? `${(check.durationMs / 1000).toFixed(1)} s, ` : ''}${check.bytes} bytes)`, { callId });
     this.options.publisher.publishEvent('recording-stopped', {
       callId,
       ...(r.stoppedAt !== undefined ? { at: Math.floor(r.stoppedAt / 1000) } : {}),
@@ -286,7 +362,7 @@ export class Recorder {
   private state(callId: string): CallRecordings {
     let s = this.calls.get(callId);
     if (!s) {
-      s = { observed: NOTHING_OBSERVED, planned: new Map(), confirmedStarts: new Set(), confirmedStops: new Set() };
+      s = { observed: NOTHING_OBSERVED, planned: new Map(), confirmedStarts: new Set(), confirmedStops: new Set(), adopted: new Set(), stopsSent: new Set(), legs: new Map() };
       this.calls.set(callId, s);
     }
     return s;

@@ -172,6 +172,30 @@ const MIGRATIONS: readonly NamedMigration[] = [
       });
     },
   },
+  {
+    // A call that ended while no daemon watched its node has no end time to write: the row
+    // says why it is closed instead (close-stale-calls). The indexes serve that query and
+    // the search for recordings still marked `recording` after every resync.
+    name: '0040-call-end-reason',
+    async up(knex, t) {
+      await knex.schema.alterTable(t.calls, (table) => {
+        table.string('end_reason', 128).nullable();
+        table.index(['ended_at', 'node'], `${t.calls}_open_idx`);
+      });
+      await knex.schema.alterTable(t.recordings, (table) => {
+        table.index(['status'], `${t.recordings}_status_idx`);
+      });
+    },
+    async down(knex, t) {
+      await knex.schema.alterTable(t.recordings, (table) => {
+        table.dropIndex(['status'], `${t.recordings}_status_idx`);
+      });
+      await knex.schema.alterTable(t.calls, (table) => {
+        table.dropIndex(['ended_at', 'node'], `${t.calls}_open_idx`);
+        table.dropColumn('end_reason');
+      });
+    },
+  },
 ];
 
 /** A knex MigrationSource bound to one set of table names. */

@@ -19,6 +19,8 @@ import {
   MonitorModeChange,
   MonitorSessionRecord,
   MonitorSessionStart,
+  OpenCallRecord,
+  OpenRecordingRecord,
   RecordingPatch,
   RecordingRecord,
   RecordingUpsert,
@@ -137,6 +139,35 @@ export class StoreRepository {
     return rows.map(toCall);
   }
 
+  /**
+   * Rows of these nodes with neither an end time nor an end reason, oldest write first: calls
+   * a daemon still believes live. `limit` keeps one pass bounded.
+   */
+  async listOpenCalls(nodes: readonly string[], limit = 500): Promise<OpenCallRecord[]> {
+    if (nodes.length === 0) return [];
+    const rows = await this.knex(this.tables.calls)
+      .whereNull('ended_at')
+      .whereNull('end_reason')
+      .whereIn('node', [...nodes])
+      .orderBy([{ column: 'updated_at' }, { column: 'call_id' }])
+      .limit(limit)
+      .select('call_id', 'node', 'started_at', 'updated_at');
+    return rows.map((r: Row) => ({ callId: String(r.call_id), node: nullableString(r.node), startedAt: nullableString(r.started_at), updatedAt: String(r.updated_at) }));
+  }
+
+  /**
+   * Marks a call ended whose end time nobody saw. Only a row still open changes (a real end
+   * written meanwhile wins); returns whether this call closed it.
+   */
+  async closeCall(callId: string, reason: string): Promise<boolean> {
+    const changed = await this.knex(this.tables.calls)
+      .where({ call_id: callId })
+      .whereNull('ended_at')
+      .whereNull('end_reason')
+      .update({ end_reason: reason.slice(0, 128), updated_at: toIso(this.now()) });
+    return changed > 0;
+  }
+
   // ---- consent evidence ----
 
   /** Appends one evidence row to the call's sealed chain (see SealedLog.append). */
@@ -238,6 +269,29 @@ export class StoreRepository {
   async listRecordings(callId: string): Promise<RecordingRecord[]> {
     const rows = await this.knex(this.tables.recordings).where({ call_id: callId }).orderBy([{ column: 'segment' }, { column: 'id' }]);
     return rows.map(toRecording);
+  }
+
+  /** Recordings still `recording` whose call row belongs to one of these nodes. */
+  async listOpenRecordings(nodes: readonly string[], limit = 500): Promise<OpenRecordingRecord[]> {
+    if (nodes.length === 0) return [];
+    const r = this.tables.recordings;
+    const c = this.tables.calls;
+    const rows = await this.knex(r)
+      .join(c, `${c}.call_id`, `${r}.call_id`)
+      .where(`${r}.status`, 'recording')
+      .whereIn(`${c}.node`, [...nodes])
+      .orderBy([{ column: `${r}.updated_at` }, { column: `${r}.id` }])
+      .limit(limit)
+      .select(`${r}.*`);
+    return rows.map((row: Row) => ({ ...toRecording(row), updatedAt: String(row.updated_at) }));
+  }
+
+  /** Completes a recording only if it is still `recording` (a real RECORD_STOP's row wins); returns whether it did. */
+  async completeRecording(id: string, patch: RecordingPatch): Promise<boolean> {
+    const changed = await this.knex(this.tables.recordings)
+      .where({ id, status: 'recording' })
+      .update({ ...recordingColumns(patch), updated_at: toIso(this.now()) });
+    return changed > 0;
   }
 
   /** Removes the row itself. Retention does not use this: it keeps the row as status `deleted` for the audit trail. */
@@ -409,6 +463,7 @@ function toCall(r: Row): CallRecord {
     answeredAt: nullableString(r.answered_at),
     endedAt: nullableString(r.ended_at),
     hangupCause: nullableString(r.hangup_cause),
+    endReason: nullableString(r.end_reason),
   };
 }
 

@@ -5,7 +5,12 @@ import { TimeInput } from './time';
 export type CallDirection = 'inbound' | 'outbound' | 'internal';
 export type RecordingChannels = 'caller' | 'agent' | 'both';
 export type RecordingFormat = 'mp3' | 'wav';
-export type RecordingStatus = 'recording' | 'ok' | 'bad' | 'deleted';
+/**
+ * `foreign`: a recording FreeSWITCH ran on a handled call that callwarden did not start
+ * (someone else's uuid_record); `foreign-stopped`: such a recording callwarden stopped
+ * because the policy does not allow it. callwarden never reads, judges or deletes their files.
+ */
+export type RecordingStatus = 'recording' | 'ok' | 'bad' | 'deleted' | 'foreign' | 'foreign-stopped';
 export type MonitorMode = 'listen' | 'talk' | 'whisper' | 'conference';
 
 /** Evidence kinds the daemon writes; other strings are accepted so new kinds need no schema change. */
@@ -36,6 +41,15 @@ export interface CallUpsert {
   hangupCause?: string | null;
 }
 
+/** A calls row still open (no end time, no end reason): what close-stale-calls looks at. */
+export interface OpenCallRecord {
+  callId: string;
+  node: string | null;
+  startedAt: string | null;
+  /** When a daemon last wrote the row (its own clock). */
+  updatedAt: string;
+}
+
 export interface CallRecord {
   callId: string;
   node: string | null;
@@ -49,6 +63,8 @@ export interface CallRecord {
   answeredAt: string | null;
   endedAt: string | null;
   hangupCause: string | null;
+  /** Why the call counts as ended when its end time is unknown (e.g. it ended while callwarden was away). */
+  endReason: string | null;
 }
 
 export interface EvidenceRecord {
@@ -111,6 +127,11 @@ export interface RecordingRecord {
   policy: string | null;
   status: RecordingStatus;
   retentionUntil: string | null;
+}
+
+/** A recordings row still `recording`, with when it was last written (close-stale-calls). */
+export interface OpenRecordingRecord extends RecordingRecord {
+  updatedAt: string;
 }
 
 export interface MonitorModeChange {

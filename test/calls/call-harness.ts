@@ -52,6 +52,8 @@ export interface HarnessOptions {
   readonly mqtt?: { readonly url: string; readonly node: string };
   /** Called with the controllers table before any call arrives (the agent side, a virtual clock). */
   readonly onTable?: (table: CallControllers, sim: Simulator, config: CallwardenConfig) => void;
+  /** Connect the inbound ESL client here instead of the simulator's port (a TcpProxy in front of it). */
+  readonly eslPort?: number;
 }
 
 export interface Harness {
@@ -62,6 +64,8 @@ export interface Harness {
   /** Present when HarnessOptions.coaching was given. */
   readonly coaching?: Coaching;
   readonly log: CapturedLine[];
+  /** Resolves with the first log line (`level message {meta}`) matching, already written or still to come. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
   readonly recordingsDir: string;
   controllerOf(callId: string): Promise<CallController>;
   evidence(callId: string): Promise<EvidenceRecord[]>;
@@ -92,7 +96,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     new Simulator({ recordingsDir, heartbeatSeconds: 0, dialplan: groupDialplan(() => simRef as Simulator, options.vars) });
   simRef = sim;
   const port = sim.port ?? (await sim.listen(0));
-  const config = testConfig(port, {
+  const config = testConfig(options.eslPort ?? port, {
     store: options.store ?? { filename: ':memory:', outboxDir: tmpOutbox() },
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
@@ -132,6 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     controllers,
     ...(coaching ? { coaching } : {}),
     log: captured.entries,
+    waitForLog: (pattern, timeoutMs) => captured.waitFor(pattern, timeoutMs),
     recordingsDir,
     controllerOf: (callId) => {
       const found = controllers.find((c) => c.callId === callId);

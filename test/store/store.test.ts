@@ -85,12 +85,15 @@ function defineStoreSuite(backend: TestBackend): void {
     ];
 
     it('up creates every table, down removes them, up again works', async function () {
-      expect(await migrateLatest(knex, tables)).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log']);
+      const names = await migrateLatest(knex, tables);
+      expect(names).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log', '0040-call-end-reason']);
+      expect(names[0]).to.equal('0001-initial-schema');
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(true);
+      expect(await knex.schema.hasColumn(tables.calls, 'end_reason')).to.equal(true);
       expect(await migrateLatest(knex, tables)).to.deep.equal([]);
-      expect(await migrateRollbackAll(knex, tables)).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log']);
+      expect(await migrateRollbackAll(knex, tables)).to.deep.equal([...names].reverse());
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(false);
-      expect(await migrateLatest(knex, tables)).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log']);
+      expect(await migrateLatest(knex, tables)).to.deep.equal(names);
     });
   });
 
@@ -121,6 +124,36 @@ function defineStoreSuite(backend: TestBackend): void {
       expect(a?.legs).to.deep.equal([{ uuid: 'leg-1', role: 'caller' }]);
       expect((await repo.listCalls({ since: '2026-01-01T12:00:00Z' })).map((c) => c.callId)).to.deep.equal(['call-b']);
       expect((await repo.listCalls({ since: '2026-01-01T00:00:00Z' })).map((c) => c.callId)).to.deep.equal(['call-a', 'call-b']);
+    });
+  });
+
+  describe('open rows (closing calls that ended while callwarden was away)', function () {
+    it('lists only open rows of the given nodes; closing is conditional, so a real end or a completed recording wins', async function () {
+      await repo.upsertCall({ callId: 'open-1', node: 'fsA', startedAt: '2026-02-01T10:00:00Z' });
+      await repo.upsertCall({ callId: 'open-2', node: 'fsB', startedAt: '2026-02-01T10:00:00Z' });
+      await repo.upsertCall({ callId: 'done-1', node: 'fsA', startedAt: '2026-02-01T10:00:00Z', endedAt: '2026-02-01T10:01:00Z' });
+      const open = await repo.listOpenCalls(['fsA']);
+      expect(open.map((c) => c.callId)).to.include('open-1').and.not.include.members(['open-2', 'done-1']);
+      expect(open.find((c) => c.callId === 'open-1')?.updatedAt).to.match(/^\d{4}-\d\d-\d\dT/);
+      expect(await repo.listOpenCalls([])).to.deep.equal([]);
+      expect(await repo.closeCall('open-1', 'ended while callwarden was away')).to.equal(true);
+      expect(await repo.closeCall('open-1', 'again')).to.equal(false);
+      expect(await repo.closeCall('done-1', 'late')).to.equal(false);
+      expect(await repo.getCall('open-1')).to.include({ endedAt: null, endReason: 'ended while callwarden was away' });
+      expect(await repo.getCall('done-1')).to.include({ endReason: null });
+      expect((await repo.listOpenCalls(['fsA'])).map((c) => c.callId)).to.not.include('open-1');
+
+      const rec = { callId: 'open-2', format: 'wav', channels: 'both', filePath: '/rec/open-2/01-both.wav' } as const;
+      await repo.upsertRecording({ ...rec, id: 'open-2/01', status: 'recording' });
+      await repo.upsertRecording({ ...rec, id: 'open-2/02', status: 'ok' });
+      expect((await repo.listOpenRecordings(['fsA'])).map((r) => r.id)).to.not.include('open-2/01');
+      const listed = await repo.listOpenRecordings(['fsB']);
+      expect(listed.map((r) => r.id)).to.deep.equal(['open-2/01']);
+      expect(listed[0]).to.include({ callId: 'open-2', status: 'recording' });
+      expect(await repo.completeRecording('open-2/01', { status: 'ok', bytes: 10 })).to.equal(true);
+      expect(await repo.completeRecording('open-2/01', { status: 'bad' })).to.equal(false);
+      expect(await repo.completeRecording('open-2/02', { status: 'bad' })).to.equal(false);
+      expect(await repo.getRecording('open-2/01')).to.include({ status: 'ok', bytes: 10 });
     });
   });
 
