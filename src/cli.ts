@@ -40,6 +40,7 @@ export function buildProgram(onCode: (code: number) => void): Command {
     for (const o of spec.options ?? []) {
       const option = new Option(o.flags, o.description);
       if (o.default !== undefined) option.default(o.default);
+      if (o.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
       cmd.addOption(option);
     }
     cmd.action(async (...params: unknown[]) => {

@@ -16,6 +16,8 @@ export interface CliOption {
   readonly flags: string;
   readonly description: string;
   readonly default?: string | boolean;
+  /** May be given several times; the command gets the values as an array. */
+  readonly repeatable?: boolean;
 }
 
 /**
