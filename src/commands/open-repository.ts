@@ -19,11 +19,12 @@ export class NoDatabaseError extends Error {
 /**
  * `readOnly`: for commands that only look (calls, evidence, …): a missing SQLite file is an
  * error naming the file, never a new empty database, and the schema is not migrated.
+ * `mustExist`: the same refusal for a command that writes to the daemon's data (purge).
  */
-export async function openRepository(config: CallwardenConfig, options: { migrate?: boolean; readOnly?: boolean } = {}): Promise<OpenedRepository> {
+export async function openRepository(config: CallwardenConfig, options: { migrate?: boolean; readOnly?: boolean; mustExist?: boolean } = {}): Promise<OpenedRepository> {
   const { createStoreKnex, migrateLatest, StoreRepository } = await import('../store');
   const sqlite = config.store.client === 'better-sqlite3';
-  if (options.readOnly && sqlite && config.store.filename !== ':memory:' && !existsSync(config.store.filename)) {
+  if ((options.readOnly || options.mustExist) && sqlite && config.store.filename !== ':memory:' && !existsSync(config.store.filename)) {
     throw new NoDatabaseError(
       `no database at ${config.store.filename} (store.filename, CALLWARDEN_DB_FILE): the daemon creates it at its first start, \`callwarden migrate\` creates it empty; is this the configuration the daemon runs with?`,
     );

@@ -14,7 +14,7 @@ export const purgeCommand: CliCommand<{ dryRun?: boolean; json?: boolean }> = {
   async run(config, { options }, out) {
     const { purgeExpiredRecordings } = await import('../store');
     const dryRun = options.dryRun === true;
-    const db = await openRepository(config);
+    const db = await openRepository(config, { mustExist: true });
     try {
       const result = await purgeExpiredRecordings({ repository: db.repository, storageDir: config.recording.directory, dryRun });
       const outcome = (id: string): string => (dryRun ? 'would delete' : result.deleted.includes(id) ? 'deleted' : 'kept');

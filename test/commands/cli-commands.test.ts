@@ -36,10 +36,10 @@ describe('callwarden command line', function () {
     expect(runCli(['evidence', 'a', 'b']).code).to.equal(2);
   });
 
-  it('read-only commands never create a database: they name the file they looked for (exit 1)', () => {
+  it('read-only commands (and purge) never create a database: they name the file they looked for (exit 1)', () => {
     const dir = tmp('cw-nodb-');
     const dbFile = join(dir, 'nested', 'callwarden.sqlite');
-    for (const args of [['calls'], ['calls', '--json'], ['evidence', 'some-call']]) {
+    for (const args of [['calls'], ['calls', '--json'], ['evidence', 'some-call'], ['purge', '--dry-run']]) {
       const run = runCli(args, { CALLWARDEN_DB_FILE: dbFile });
       expect(run.code, args.join(' ')).to.equal(1);
       expect(run.err, args.join(' ')).to.contain(`no database at ${dbFile}`);
