@@ -27,6 +27,7 @@ test: build
 
 bench: build
 	node --expose-gc dist/bench/pipeline.js
+	node --expose-gc dist/bench/registry-churn.js
 
 clean:
 	rm -rf dist node_modules

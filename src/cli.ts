@@ -1,94 +1,77 @@
 #!/usr/bin/env node
-// The `callwarden` command: run the daemon, migrate the database, list calls, check a call's evidence.
+// The `callwarden` command: commander parses the line; each command lives in src/commands/ (table: src/commands/index.ts).
 
-import { loadConfig, ConfigError } from './config';
-import { configureLogger, logger } from './logger';
-
-const USAGE = `usage: callwarden <command>
-
-commands:
-  run                      start the daemon (config/ + CALLWARDEN_* environment variables)
-  migrate                  bring the database schema up to date
-  calls [--since 24h] [--json]
-                           calls in the database since a time (90m, 24h, 7d or ISO date)
-  evidence <call-id>       the call's consent evidence and whether its seals, chain and anchor
-                           verify (exit 0 verifies, 3 broken, 4 nothing under this id)
-  evidence --all [--since 7d]
-                           verify every call since a time, with a summary (daily audit job)
-  audit [--since 7d] [--user x] [--call id] [--json]
-                           the sealed access log: who listened, downloaded, exported what
-  purge [--dry-run]        delete recordings past their retention date (the daemon does it hourly)
-  help                     this text`;
+import { Command, CommanderError, Option } from 'commander';
+import { COMMANDS } from './commands';
+import { COMMON_EXIT_CODES, type CliCommand } from './commands/command';
 
 const print = (line: string): void => console.log(line);
 
-async function main(argv: string[]): Promise<number> {
-  const [command = 'help'] = argv;
-  switch (command) {
-    case 'run': {
-      const config = loadConfig();
-      configureLogger(config.log);
-      const { Daemon, routeSessions } = await import('./daemon');
-      // Calls: consent flow, bridge, recording policies (src/calls/, src/recorder/). The
-      // controllers table is also live operations' RecordingControl, so it comes first.
-      const { CallControllers, adoptRunningCalls, createCallHandler } = await import('./calls');
-      const controllers = new CallControllers();
-      // The agent's side (src/agent/): what each call shows its agent, on the phone's lamp and on MQTT.
-      const { AgentSide } = await import('./agent');
-      const agentSide = new AgentSide(config, logger);
-      controllers.configureAgentSide({ listener: agentSide.listener });
-      const calls = createCallHandler({ recording: config.recording, logger, controllers });
-      // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
-      const { Coaching } = await import('./coaching');
-      const coaching = new Coaching(config, logger, { recordingControl: controllers });
-      const daemon = new Daemon(config, logger, { onSession: routeSessions({ calls, coaching: coaching.handler }) });
-      let adoption: { stop(): void } | undefined;
-      const stop = async (signal: string) => {
-        logger.info(`${signal}: stopping`);
-        adoption?.stop();
-        await agentSide.stop();
-        await coaching.stop();
-        await daemon.stop();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      await daemon.start();
-      agentSide.start(daemon);
-      // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
-      adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });
-      await coaching.start(daemon);
-      return -1; // keep running
+function exitCodeHelp(command?: CliCommand): string {
+  const codes = { ...COMMON_EXIT_CODES, ...(command?.exitCodes ?? {}) };
+  return `\nExit codes:\n${Object.entries(codes)
+    .map(([code, meaning]) => `  ${code.padEnd(3)} ${meaning}`)
+    .join('\n')}`;
+}
+
+const CONFIG_HELP = `
+Configuration: config/default.json, then the operator's files in NODE_CONFIG_DIR (default: the
+package's config/, e.g. config/local.json; or --config-dir /etc/callwarden), then CALLWARDEN_*
+environment variables. \`callwarden check-config\` shows what was read.`;
+
+/** Builds the parser from the command table; `exit` receives the code (the process's, in main). */
+export function buildProgram(onCode: (code: number) => void): Command {
+  const program = new Command('callwarden')
+    .description('Lawful, provable call recording and live coaching for FreeSWITCH, over the event socket.')
+    .option('--config-dir <dir>', "the operator's configuration directory (sets NODE_CONFIG_DIR)")
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .addHelpText('after', `${CONFIG_HELP}\n${exitCodeHelp()}\n\nEvery command has its own --help: callwarden <command> --help`);
+  for (const spec of COMMANDS) {
+    const cmd = program
+      .command(spec.name)
+      .summary(spec.summary)
+      .description(spec.details ? `${spec.summary}\n\n${spec.details}` : spec.summary)
+      .exitOverride()
+      .showHelpAfterError('(add --help for usage)')
+      .allowExcessArguments(false)
+      .addHelpText('after', exitCodeHelp(spec));
+    if (spec.operands) for (const operand of spec.operands.split(/\s+/)) cmd.argument(operand);
+    for (const o of spec.options ?? []) {
+      const option = new Option(o.flags, o.description);
+      if (o.default !== undefined) option.default(o.default);
+      if (o.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+      cmd.addOption(option);
     }
-    case 'migrate': {
-      const { migrateCommand } = await import('./commands/migrate');
-      return migrateCommand(loadConfig(), print);
-    }
-    case 'calls': {
-      const { callsCommand } = await import('./commands/calls');
-      return callsCommand(loadConfig(), argv.slice(1), print);
-    }
-    case 'evidence': {
-      const { evidenceCommand } = await import('./commands/evidence');
-      return evidenceCommand(loadConfig(), argv.slice(1), print);
-    }
-    case 'audit': {
-      const { auditCommand } = await import('./commands/audit');
-      return auditCommand(loadConfig(), argv.slice(1), print);
-    }
-    case 'purge': {
-      const { purgeCommand } = await import('./commands/purge');
-      return purgeCommand(loadConfig(), argv.slice(1), print);
-    }
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`callwarden: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+    cmd.action(async (...params: unknown[]) => {
+      const self = params[params.length - 1] as Command;
+      const configDir = program.opts<{ configDir?: string }>().configDir;
+      if (configDir !== undefined) process.env.NODE_CONFIG_DIR = configDir;
+      const { loadConfig } = await import('./config');
+      const config = spec.withoutConfig ? (undefined as never) : loadConfig();
+      onCode(await spec.run(config, { operands: self.args, options: self.opts() }, print));
+    });
   }
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version are "errors" to commander; a wrong line is a usage error (2).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    throw err;
+  }
+  return code;
 }
 
 main(process.argv.slice(2)).then(
@@ -96,7 +79,12 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || (err as Error).name === 'UsageError') console.error(`callwarden: ${(err as Error).message}`);
+    const name = (err as Error).name;
+    if (name === 'UsageError') {
+      console.error(`callwarden: ${(err as Error).message}`);
+      process.exit(2);
+    }
+    if (name === 'ConfigError' || name === 'NoDatabaseError') console.error(`callwarden: ${(err as Error).message}`);
     else console.error(`callwarden: ${(err as Error).stack ?? err}`);
     process.exit(1);
   },

@@ -1,13 +1,14 @@
 // The only importer of `config`: loads, validates once, and exports a frozen typed object.
 
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
 import { EvidenceKeyring } from './store/evidence-keys';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { agentsConfigOf, agentsConfigProblems, type AgentsConfig } from './agent/agent-config';
-import { coachingConfigProblems, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
+import { coachingConfigProblems, normaliseCoachingSupervisors, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -82,7 +83,13 @@ export function validateConfig(raw: unknown): CallwardenConfig {
     if (!recording.ok) problems.push(...recording.errors);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  const config = { ...(raw as object), recording: recording.config, agents: agentsConfigOf((raw as { agents?: unknown }).agents) } as unknown as CallwardenConfig;
+  const parsed = raw as unknown as { coaching: CoachingConfig; agents?: unknown };
+  const config = {
+    ...parsed,
+    coaching: normaliseCoachingSupervisors(parsed.coaching),
+    recording: recording.config,
+    agents: agentsConfigOf(parsed.agents),
+  } as unknown as CallwardenConfig;
   if (config.store.client === 'mysql2' && !config.store.url) {
     throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
   }
@@ -111,18 +118,115 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-let loaded: CallwardenConfig | undefined;
+/** The installed package (dist/src/config.js → two levels up): its config/ holds the shipped defaults. */
+export const PACKAGE_DIR = join(__dirname, '..', '..');
+export const PACKAGE_CONFIG_DIR = join(PACKAGE_DIR, 'config');
 
-/** Loads config/ (NODE_ENV selects the overlay; CALLWARDEN_* env vars override). */
+/** Where a loaded configuration came from, for `check-config` and error messages (never values). */
+export interface ConfigSources {
+  /** The operator's directories (NODE_CONFIG_DIR, else the package's config/). */
+  readonly dirs: readonly string[];
+  /** Every file merged, in order (the package defaults first). */
+  readonly files: readonly string[];
+  /** CALLWARDEN_* variables that were set and applied. */
+  readonly environment: readonly string[];
+}
+
+let loaded: { config: CallwardenConfig; sources: ConfigSources } | undefined;
+
+/**
+ * Loads the configuration: the package's config/default.json, then the operator's files read by
+ * node-config from NODE_CONFIG_DIR (default: the package's config/, so config/local.json works;
+ * e.g. /etc/callwarden holding local.json or production.json), then CALLWARDEN_* variables
+ * (config/custom-environment-variables.json). Relative paths resolve against the package
+ * directory, so the daemon and the CLI agree wherever they are started.
+ */
 export function loadConfig(): CallwardenConfig {
+  return loadConfigWithSources().config;
+}
+
+export function loadConfigWithSources(): { config: CallwardenConfig; sources: ConfigSources } {
   if (loaded) return loaded;
-  // Find config/ beside the package even when the bin runs from another directory.
-  process.env.NODE_CONFIG_DIR ??= join(__dirname, '..', '..', 'config');
+  const dirs = (process.env.NODE_CONFIG_DIR || PACKAGE_CONFIG_DIR).split(delimiter).filter(Boolean).map((d) => resolve(d));
+  process.env.NODE_CONFIG_DIR = dirs.join(delimiter);
   process.env.SUPPRESS_NO_CONFIG_WARNING = 'y';
+  // NODE_ENV=production with only a local.json is fine here: check-config lists what was read.
+  process.env.SUPPRESS_STRICTNESS_CHECK ??= 'y';
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const config = require('config') as { util: { toObject(o?: unknown): unknown } };
-  loaded = validateConfig(config.util.toObject());
+  const nodeConfig = require('config') as { util: { toObject(o?: unknown): unknown; getConfigSources(): Array<{ name: string }> } };
+  const defaultsFile = join(PACKAGE_CONFIG_DIR, 'default.json');
+  const mapping = readJson(join(PACKAGE_CONFIG_DIR, 'custom-environment-variables.json'));
+  const environment = environmentOverrides(mapping, process.env);
+  const raw = merge(merge(readJson(defaultsFile), nodeConfig.util.toObject()), environment.values);
+  const files = [defaultsFile, ...nodeConfig.util.getConfigSources().map((s) => s.name).filter((f) => f !== defaultsFile && !f.endsWith('custom-environment-variables.json'))];
+  const config = validateConfig(resolvePaths(raw, PACKAGE_DIR));
+  loaded = { config, sources: { dirs, files, environment: environment.names } };
   return loaded;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * node-config's custom-environment-variables mapping, applied here too so it holds whichever
+ * directory NODE_CONFIG_DIR names (node-config reads the mapping only from its own directories).
+ * Values are never echoed in errors: some are secrets.
+ */
+export function environmentOverrides(mapping: unknown, env: NodeJS.ProcessEnv): { values: unknown; names: string[] } {
+  const names: string[] = [];
+  const walk = (node: unknown, path: string): unknown => {
+    if (typeof node === 'string' || (node && typeof node === 'object' && '__name' in node)) {
+      const spec = typeof node === 'string' ? { __name: node } : (node as { __name: string; __format?: string });
+      const text = env[spec.__name];
+      if (text === undefined || text === '') return undefined;
+      names.push(spec.__name);
+      switch (spec.__format) {
+        case undefined:
+          return text;
+        case 'number': {
+          const n = Number(text);
+          if (text.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`invalid configuration:\n  ${spec.__name} (${path}): must be a number`);
+          return n;
+        }
+        case 'boolean':
+          if (text === 'true' || text === 'false') return text === 'true';
+          throw new ConfigError(`invalid configuration:\n  ${spec.__name} (${path}): must be true or false`);
+        case 'json':
+          try {
+            return JSON.parse(text);
+          } catch {
+            throw new ConfigError(`invalid configuration:\n  ${spec.__name} (${path}): is not valid JSON`);
+          }
+        default:
+          throw new ConfigError(`custom-environment-variables.json: ${path}: unknown __format ${spec.__format}`);
+      }
+    }
+    if (!node || typeof node !== 'object') return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      const value = walk(v, path ? `${path}.${k}` : k);
+      if (value !== undefined) out[k] = value;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+  };
+  return { values: walk(mapping, ''), names };
+}
+
+/** store.filename, store.outboxDir and recording.directory, made absolute against `base` (`:memory:` stays). */
+export function resolvePaths(raw: unknown, base: string): unknown {
+  if (!raw || typeof raw !== 'object') return raw;
+  const r = raw as { store?: Record<string, unknown>; recording?: Record<string, unknown> };
+  const abs = (p: unknown): unknown => (typeof p === 'string' && p !== '' && p !== ':memory:' && !isAbsolute(p) ? resolve(base, p) : p);
+  return {
+    ...r,
+    ...(r.store && typeof r.store === 'object' ? { store: { ...r.store, filename: abs(r.store.filename), outboxDir: abs(r.store.outboxDir) } } : {}),
+    ...(r.recording && typeof r.recording === 'object' && 'directory' in r.recording ? { recording: { ...r.recording, directory: abs(r.recording.directory) } } : {}),
+  };
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -145,8 +249,6 @@ const IN_PROCESS_EVIDENCE = { evidence: { requireKey: false, anchorFile: '' } };
  * tests, which run the daemon in-process against a simulator on a port of their own.
  */
 export function defaultsWith(overrides: DeepPartial<CallwardenConfig>): CallwardenConfig {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const defaults = JSON.parse(require('node:fs').readFileSync(join(__dirname, '..', '..', 'config', 'default.json'), 'utf8'));
   // The demo/test profile: no key required and no anchor file in ./data unless the caller asks for them.
-  return validateConfig(merge(merge(defaults, IN_PROCESS_EVIDENCE), overrides));
+  return validateConfig(merge(merge(readJson(join(PACKAGE_CONFIG_DIR, 'default.json')), IN_PROCESS_EVIDENCE), overrides));
 }

@@ -1,7 +1,7 @@
 // `make demo`: the simulator and the daemon together, a few scripted calls, a readable timeline.
 
 import { filter, firstValueFrom, startWith, timeout } from 'rxjs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCallHandler, type CallController } from './calls';
@@ -12,6 +12,8 @@ import type { DialplanStep } from './simulator/core';
 import { defaultDialplan, handBackSteps, Simulator } from './simulator/simulator';
 import { formatTimeline } from './simulator/scenario';
 import type { CallState } from './streams';
+
+const EXAMPLE_HOTLINE = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'examples', 'local.json'), 'utf8')) as { recording: { groups: { hotline: object } } }).recording.groups.hotline;
 
 const SCENARIOS: ReadonlyArray<readonly [string, string]> = [
   [
@@ -115,7 +117,8 @@ async function main(): Promise<void> {
       groups: {
         // Announcements off here only because the script runner does not run virtual time
         // while an announcement plays; the consent menu itself is played and answered.
-        hotline: { mode: 'opt-in', channels: 'both', announcements: false, reannounceOnTransfer: false },
+        // The README's example group (config/examples/local.json): the defaults ship none.
+        hotline: { ...EXAMPLE_HOTLINE, mode: 'opt-in', channels: 'both', announcements: false, reannounceOnTransfer: false },
       },
       extensions: { '1001': { group: 'hotline' } },
     },

@@ -68,11 +68,14 @@ describe('Daemon', () => {
     await until(daemon.registry.calls$, () => daemon.registry.get(c.uuid) !== undefined, 'a new call after the restart');
   });
 
-  it('leaves no group, subscription or call behind after 10,000 simulated calls', async function () {
-    this.timeout(300_000); // ~30 s alone on 2 cores; room for a loaded CI machine
+  // A count, not a timing: 1,000 calls show a leak as surely as 10,000 (nothing may stay per
+  // call) in a few seconds; 10,000 took minutes on a loaded machine and failed a correct build.
+  // LEAK_CALLS=10000 runs the larger size; the heap over 100,000 calls is in make bench.
+  it('leaves no group, subscription or call behind after 1,000 simulated calls', async function () {
+    this.timeout(300_000);
     await start();
     await daemon.inbound.ready();
-    const total = Number(process.env.LEAK_CALLS ?? 10_000);
+    const total = Number(process.env.LEAK_CALLS ?? 1_000);
     const batch = 200;
     let ended = 0;
     const sub = daemon.registry.calls$.subscribe((u) => {
@@ -82,7 +85,7 @@ describe('Daemon', () => {
       const calls = Array.from({ length: batch }, (_, j) => sim.placeCall({ from: String(10_000 + i + j), to: '5001' }));
       await sim.advance(10);
       for (const call of calls) sim.hangup(call);
-      await until(daemon.registry.calls$, () => ended === i + batch, `calls ${i}..${i + batch} to end`, 60_000);
+      await until(daemon.registry.calls$, () => ended === i + batch, `calls ${i}..${i + batch} to end`, 280_000);
     }
     sub.unsubscribe();
     expect(ended).to.equal(total);

@@ -70,7 +70,9 @@ export const COACHING_SCHEMA = {
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
-        required: ['extensions', 'groups'],
+        // Either list is enough (a supervisor of one team's extensions needs no group); an
+        // omitted one is empty (normaliseCoachingSupervisors), and giving neither is an error.
+        required: [],
         properties: {
           extensions: { type: 'array', items: EXTENSION },
           groups: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' } },
@@ -127,9 +129,20 @@ export const LIVE_OPS_SCHEMA = {
 } as const;
 
 /** Cross-field rules, each problem naming its key (the schema has already passed). */
+/** Fills an omitted `extensions` or `groups` of each supervisor with [] (after the schema check). */
+export function normaliseCoachingSupervisors(coaching: CoachingConfig): CoachingConfig {
+  const supervisors = Object.fromEntries(
+    Object.entries(coaching.supervisors as Record<string, Partial<CoachingSupervisor>>).map(([ext, s]) => [ext, { ...s, extensions: s.extensions ?? [], groups: s.groups ?? [] }]),
+  );
+  return { ...coaching, supervisors };
+}
+
 export function coachingConfigProblems(coaching: CoachingConfig | undefined, liveOps: LiveOpsConfig | undefined): string[] {
   const problems: string[] = [];
   if (coaching) {
+    for (const [ext, s] of Object.entries(coaching.supervisors)) {
+      if (s.extensions.length === 0 && s.groups.length === 0) problems.push(`coaching.supervisors.${ext}: give extensions or groups (or both) this supervisor may monitor`);
+    }
     const seen = new Map<string, string>();
     for (const [mode, key] of Object.entries(coaching.keys)) {
       const other = seen.get(key);

@@ -1,31 +1,29 @@
 // `callwarden audit --since 7d [--user x] [--call id]`: the sealed access log — who listened to, downloaded or exported what, when, from where.
 
-import type { CallwardenConfig } from '../config';
 import { anchorKey } from '../store';
-import { parseSince, UsageError } from './calls';
+import { parseSince } from './calls';
+import type { CliCommand } from './command';
 import { openRepository } from './open-repository';
 
 /** Exit 0 when the access log verifies, 3 when it is broken (rows are printed either way). */
-export async function auditCommand(config: CallwardenConfig, args: string[], out: (line: string) => void): Promise<number> {
-  let since = '7d';
-  let user: string | undefined;
-  let callId: string | undefined;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--since') since = value();
-    else if (a === '--user') user = value();
-    else if (a === '--call') callId = value();
-    else if (a === '--json') json = true;
-    else throw new UsageError(`audit: unknown argument "${a}" (usage: callwarden audit --since 7d [--user x] [--call id] [--json])`);
-  }
-  const from = parseSince(since);
-  const db = await openRepository(config);
+export const auditCommand: CliCommand<{ since: string; user?: string; call?: string; json?: boolean }> = {
+  name: 'audit',
+  summary: 'the sealed access log: who listened to, downloaded or exported what, when, from where',
+  options: [
+    { flags: '--since <when>', description: 'how far back: 90m, 24h, 7d or an ISO date/time', default: '7d' },
+    { flags: '--user <name>', description: "only this user's accesses" },
+    { flags: '--call <id>', description: 'only accesses to this call' },
+    { flags: '--json', description: 'one JSON object per access and line' },
+  ],
+  exitCodes: { 3: 'the access log is broken (a row edited, deleted or reordered, or the anchor disagrees)' },
+  details: 'Read-only: never creates a database; says which file it looked for when there is none.',
+  run: (config, { options }, out) => audit(config, options, out),
+};
+
+async function audit(config: Parameters<CliCommand['run']>[0], options: { since: string; user?: string; call?: string; json?: boolean }, out: (line: string) => void): Promise<number> {
+  const from = parseSince(options.since);
+  const { user, call: callId, json } = options;
+  const db = await openRepository(config, { readOnly: true });
   try {
     const rows = await db.repository.accessLog.list({ since: from, ...(user !== undefined ? { user } : {}), ...(callId !== undefined ? { callId } : {}) });
     const anchors = await db.readAnchors();

@@ -1,6 +1,8 @@
 // CallState → PolicyInput (pure): bridged, transfers, a later 9 as withdrawal, the agent's key; dial strings; the config gate.
 
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { currentConsent, extensionOfDialString, isBridged, policyInputOf, transfersOf } from '../../src/calls';
 import { defaultsWith } from '../../src/config';
 import { DISABLED_GROUP, type GroupSettings } from '../../src/policies';
@@ -77,18 +79,20 @@ describe('calls: CallState → PolicyInput', () => {
   });
 });
 
+/** The README's example group (config/examples/local.json): the defaults ship none. */
+const EXAMPLE_HOTLINE = (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'config', 'examples', 'local.json'), 'utf8')) as { recording: { groups: { hotline: object } } }).recording.groups.hotline;
+
 describe('config: the recording section', () => {
-  it('the shipped defaults record nothing: legal notice not acknowledged, no extension enabled', () => {
+  it('the shipped defaults record nothing: legal notice not acknowledged, no extension enabled, no group', () => {
     const config = defaultsWith({});
     expect(config.recording.legalNoticeAcknowledged).to.equal(false);
     expect(config.recording.extensions).to.deep.equal({});
-    expect(config.recording.groups['hotline']).to.include({ mode: 'opt-in', consentTries: 2 });
-    expect(config.recording.groups['hotline']).to.not.have.property('target');
+    expect(config.recording.groups).to.deep.equal({});
   });
 
   it('every mistake in it stops the start with one line naming the key, together with the schema\'s', () => {
     expect(() =>
-      defaultsWith({ log: { level: 'loud' as 'info' }, recording: { retentionDays: 0, groups: { hotline: { mode: 'sometimes' as 'opt-in' } } } }),
+      defaultsWith({ log: { level: 'loud' as 'info' }, recording: { retentionDays: 0, groups: { hotline: { ...EXAMPLE_HOTLINE, mode: 'sometimes' as 'opt-in' } } } }),
     ).to.throw(
       [
         'invalid configuration:',

@@ -1,23 +1,17 @@
 // The `callwarden` command as a user runs it: migrate, calls, evidence — and a tampered row is reported.
 
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStoreKnex, migrateLatest, StoreRepository } from '../../src/store';
 import { parseSince } from '../../src/commands/calls';
-
-const CLI = join(__dirname, '..', '..', 'src', 'cli.js');
+import { runCli, type CliRun } from '../support/cli';
 
 const recordingsDir = mkdtempSync(join(tmpdir(), 'cw-cli-rec-'));
 
-function cli(dbFile: string, ...args: string[]): { code: number; out: string; err: string } {
-  const run = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, NODE_ENV: 'development', CALLWARDEN_DB_FILE: dbFile, CALLWARDEN_RECORDING_DIR: recordingsDir, CALLWARDEN_LOG_LEVEL: 'error' },
-    encoding: 'utf8',
-  });
-  return { code: run.status ?? -1, out: run.stdout, err: run.stderr };
+function cli(dbFile: string, ...args: string[]): CliRun {
+  return runCli(args, { CALLWARDEN_DB_FILE: dbFile, CALLWARDEN_RECORDING_DIR: recordingsDir });
 }
 
 describe('callwarden CLI', function () {
@@ -58,7 +52,7 @@ describe('callwarden CLI', function () {
     const json = cli(dbFile, 'calls', '--since', '1h', '--json').out.trim().split('\n').map((l) => JSON.parse(l));
     expect(json.map((c) => c.callId)).to.have.members(['call-ok', 'call-tampered']);
     const bad = cli(dbFile, 'calls', '--since', 'yesterday');
-    expect(bad.code).to.equal(1);
+    expect(bad.code).to.equal(2);
     expect(bad.err).to.match(/use e\.g\. 90m, 24h, 7d/);
   });
 

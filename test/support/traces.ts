@@ -1,14 +1,26 @@
-// Locates and reads the captured FreeSWITCH traces (../shared/freeswitch/traces by default).
+// Locates and reads the captured FreeSWITCH traces (test/fixtures/freeswitch/traces in the repository).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/**
+ * The traces ship with the repository so a clone stands alone; CALLWARDEN_TRACES points
+ * elsewhere (e.g. a fresh capture) when set. Compiled to dist/test/support, hence three levels up to the repository.
+ */
 export const TRACES_DIR = resolve(
-  process.env.CALLWARDEN_TRACES ?? join(__dirname, '..', '..', '..', '..', 'shared', 'freeswitch', 'traces'),
+  process.env.CALLWARDEN_TRACES || join(__dirname, '..', '..', '..', 'test', 'fixtures', 'freeswitch', 'traces'),
 );
 
+/** The recordings FreeSWITCH wrote during the captures (e.g. record-api-stereo-masked.wav). */
+export const TRACE_RECORDINGS_DIR = join(TRACES_DIR, 'recordings');
+
+/**
+ * True when the traces are there; when they are not, it throws rather than answer false, so a
+ * test guarded by it fails loudly instead of being skipped (a skipped conformance test proves nothing).
+ */
 export function tracesAvailable(): boolean {
-  return existsSync(join(TRACES_DIR, 'README.md'));
+  if (existsSync(join(TRACES_DIR, 'README.md'))) return true;
+  throw new Error(`captured FreeSWITCH traces not found in ${TRACES_DIR} (test/fixtures/freeswitch/traces, or CALLWARDEN_TRACES)`);
 }
 
 export interface TraceLogEntry {
@@ -58,4 +70,8 @@ export const ALL_TRACES: ReadonlyArray<readonly [string, string]> = [
   ['record-api', 'watch-json'],
   ['record-api', 'watch-plain'],
   ['shutdown', 'shutdown'],
+  ['daemon-kill9-midcall', 'watch-json'],
+  ['daemon-kill9-midcall', 'watch-plain'],
+  ['daemon-restart-midcall', 'watch-json'],
+  ['daemon-restart-midcall', 'watch-plain'],
 ];

@@ -1,0 +1,23 @@
+// The table of `callwarden` commands: one line per command; src/cli.ts builds the parser from it.
+
+import type { CliCommand } from './command';
+import { runCommand } from './run';
+import { checkConfigCommand } from './check-config';
+import { migrateCommand } from './migrate';
+import { callsCommand } from './calls';
+import { evidenceCommand } from './evidence';
+import { auditCommand } from './audit';
+import { purgeCommand } from './purge';
+import { simulateCommand } from './simulate';
+
+/** In the order `callwarden --help` lists them. A new command: its module, one import, one line here. */
+export const COMMANDS: readonly CliCommand[] = [
+  runCommand,
+  checkConfigCommand,
+  migrateCommand,
+  callsCommand,
+  evidenceCommand,
+  auditCommand,
+  purgeCommand,
+  simulateCommand,
+];

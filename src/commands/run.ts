@@ -1,0 +1,44 @@
+// `callwarden run`: the daemon — calls, coaching and live operations until SIGTERM/SIGINT.
+
+import type { CliCommand } from './command';
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'start the daemon (what systemd runs; stops cleanly on SIGTERM or SIGINT)',
+  details: 'Runs in the foreground and logs to stdout. Exits 1 at once on an invalid configuration.',
+  async run(config) {
+    const { configureLogger, logger } = await import('../logger');
+    configureLogger(config.log);
+    const { Daemon, routeSessions } = await import('../daemon');
+    // Calls: consent flow, bridge, recording policies (src/calls/, src/recorder/). The
+    // controllers table is also live operations' RecordingControl, so it comes first.
+    const { CallControllers, adoptRunningCalls, createCallHandler } = await import('../calls');
+    const controllers = new CallControllers();
+    // The agent's side (src/agent/): what each call shows its agent, on the phone's lamp and on MQTT.
+    const { AgentSide } = await import('../agent');
+    const agentSide = new AgentSide(config, logger);
+    controllers.configureAgentSide({ listener: agentSide.listener });
+    const calls = createCallHandler({ recording: config.recording, logger, controllers });
+    // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
+    const { Coaching } = await import('../coaching');
+    const coaching = new Coaching(config, logger, { recordingControl: controllers });
+    const daemon = new Daemon(config, logger, { onSession: routeSessions({ calls, coaching: coaching.handler }) });
+    let adoption: { stop(): void } | undefined;
+    const stop = async (signal: string) => {
+      logger.info(`${signal}: stopping`);
+      adoption?.stop();
+      await agentSide.stop();
+      await coaching.stop();
+      await daemon.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    await daemon.start();
+    agentSide.start(daemon);
+    // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
+    adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });
+    await coaching.start(daemon);
+    return -1; // keep running
+  },
+};
