@@ -49,6 +49,8 @@ export function dryRunConfig(config: CallwardenConfig, eslPort: number, recordin
       mqtt: { url: 'off' },
       liveOps: { enabled: false },
       recording: { directory: recordingsDir },
+      // A dry run's evidence lives in memory and is thrown away: no key needed, no anchor written.
+      evidence: { requireKey: false, anchorFile: '' },
     }),
   );
 }

@@ -26,8 +26,6 @@ export function routesFrom(recording: RecordingConfig, pairs: readonly string[],
     return name;
   };
   const targetOf = (name: string): string => {
-    const own = (recording.groups[name] as { target?: string } | undefined)?.target;
-    if (own !== undefined) return own;
     if (target !== undefined) return target;
     const ext = Object.entries(recording.extensions).find(([, s]) => s.group === name)?.[0];
     return `user/${ext ?? '1001'}`;
@@ -55,10 +53,9 @@ export function routesFrom(recording: RecordingConfig, pairs: readonly string[],
 /**
  * As freeswitch/dialplan/callwarden.xml: set callwarden_group and callwarden_target (+ extra
  * variables), socket_resume=true, `socket … async full`, then — the daemon down or handing the
- * call back — the dialplan's own bridge to the target. A group that still has its own `target`
- * is bridged by the daemon inside the socket; there the dialplan only ends the call if the
- * socket returns (as the captures' dialplan did). 10xx dials an extension; *98* and the rest
- * are the captures' dialplan.
+ * call back — the dialplan's own bridge to the target, with a per-call `callwarden_token` the
+ * daemon checks over its inbound connection before it believes the call socket. 10xx dials an
+ * extension; *98* and the rest are the captures' dialplan.
  */
 export function dryRunDialplan(route: (dest: string) => Route | undefined, recording: RecordingConfig, getOutbound: () => Endpoint | undefined, vars: Readonly<Record<string, string>>) {
   const captured = defaultDialplan(getOutbound, getOutbound);
@@ -69,13 +66,12 @@ export function dryRunDialplan(route: (dest: string) => Route | undefined, recor
     const steps: DialplanStep[] = [
       { app: 'set', arg: `callwarden_group=${r.group}` },
       { app: 'set', arg: `callwarden_target=${r.target}` },
+      { app: 'set', arg: 'callwarden_token=${create_uuid()}' },
       ...Object.entries(vars).map(([k, v]) => ({ app: 'set', arg: `${k}=${v}` })),
       { app: 'set', arg: 'socket_resume=true' },
     ];
     if (o !== undefined) steps.push({ app: 'socket', arg: `${o.host}:${o.port} async full` });
-    const daemonBridges = (recording.groups[r.group] as { target?: string } | undefined)?.target !== undefined;
-    if (daemonBridges) steps.push({ app: 'playback', arg: 'tone_stream://%(300,200,350);loops=2' }, { app: 'hangup', arg: 'NORMAL_CLEARING' });
-    else steps.push({ app: 'bridge', arg: r.target });
+    steps.push({ app: 'bridge', arg: '${callwarden_target}' });
     return steps;
   };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Simulator } from '../../src/simulator/simulator';
+import { handBackSteps, Simulator } from '../../src/simulator/simulator';
 import { until } from '../support/wait';
 import { TcpProxy } from '../support/tcp-proxy';
 import { agentPicksUp, consentedAndRecording, groupDialplan, hotline, PROMPTS, startHarness, tmpOutbox, type Harness } from './call-harness';
@@ -97,13 +97,7 @@ describe('calls: rows of calls that ended while callwarden was away', () => {
       heartbeatSeconds: 0,
       dialplan: (dest, session) =>
         dest === '5000'
-          ? [
-              { app: 'set', arg: 'callwarden_group=routed' },
-              { app: 'set', arg: 'callwarden_agent=1001' },
-              { app: 'set', arg: 'socket_resume=true' },
-              ...(s.outbound ? [{ app: 'socket', arg: `${s.outbound.host}:${s.outbound.port} async full` }] : []),
-              { app: 'bridge', arg: 'user/1001' },
-            ]
+          ? handBackSteps({ group: 'routed', target: 'user/1001', outbound: s.outbound, vars: { callwarden_agent: '1001' } })
           : groupDialplan(() => s)(dest, session),
     });
     sim = s;

@@ -87,7 +87,7 @@ describe('callwarden simulate', function () {
     const eslPort = await freePort();
     const recordingsDir = mkdtempSync(join(tmpdir(), 'cw-serve-rec-'));
     const silence = 'silence_stream://300';
-    const group = { mode: 'opt-in', target: 'user/1001', consentTimeoutMs: 2000, consentTries: 1, prompts: { consentMenu: silence, invalidEntry: silence, notice: silence, noticeWithObjection: silence, recordingStarted: silence, noRecording: silence, recordingStopped: silence, reannouncement: silence } };
+    const group = { mode: 'opt-in', consentTimeoutMs: 2000, consentTries: 1, prompts: { consentMenu: silence, invalidEntry: silence, notice: silence, noticeWithObjection: silence, recordingStarted: silence, noRecording: silence, recordingStopped: silence, reannouncement: silence } };
     const config = testConfig(eslPort, { recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', groups: { hotline: group }, extensions: { '1001': { group: 'hotline' } } } as never });
     const log = captureLogger();
     const controllers: CallController[] = [];
