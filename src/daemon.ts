@@ -4,11 +4,13 @@ import { Subject, Subscription } from 'rxjs';
 import type { CallwardenConfig } from './config';
 import { DAEMON_EVENTS } from './esl/event-names';
 import type { EslConnection } from './esl/connection';
+import type { EslEvent } from './esl/frame';
 import { InboundClient } from './esl/inbound-client';
 import { OutboundServer, type OutboundSession } from './esl/outbound-server';
 import type { Logger } from './logger';
 import { startMqtt, type CallPublisher, type MqttHandle } from './mqtt';
 import type { CallAnnotations } from './publishers/call-annotations';
+import { guarded, installRxGuard } from './rx-guard';
 import { toCallRow } from './publishers/call-row';
 import { toCallView } from './publishers/call-view';
 import { openStore, purgeExpiredRecordings, type Store } from './store';
@@ -59,6 +61,7 @@ export class Daemon {
   private readonly annotations = new Map<string, CallAnnotations>();
   /** The last row written per live call, to write only what changed. */
   private readonly rowSignatures = new Map<string, string>();
+  private uninstallRxGuard: (() => void) | undefined;
   outboundPort = 0;
   /** Durable records; open after start(). */
   store!: Store;
@@ -94,6 +97,10 @@ export class Daemon {
       channels: { hangupGraceMs: config.streams.hangupGraceMs },
       onError: (error, message) =>
         this.log.error(`a call's state could not be updated: ${(error as Error).message}`, { callId: message?.uuid }),
+      onPipelineError: (error, restarts, gaveUp) =>
+        gaveUp
+          ? this.log.error(`the call-tracking pipeline keeps failing at once (${(error as Error).message}); its event source is broken, calls are no longer tracked`)
+          : this.log.error(`the call-tracking pipeline failed (${(error as Error).message}); re-attached (restart ${restarts}), calls go on being tracked`),
     });
   }
 
@@ -102,6 +109,8 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    // Before anything subscribes: whatever a handler throws is logged, never rethrown.
+    this.uninstallRxGuard = installRxGuard(this.log);
     const { store, mqtt } = this.config;
     this.store = await openStore({
       db: { client: store.client, url: store.url || undefined, filename: store.filename, logger: this.log },
@@ -122,15 +131,22 @@ export class Daemon {
     );
     this.watchHealth();
     this.subscriptions.add(
-      this.registry.calls$.subscribe((update) => {
-        if (update.kind === 'updated') this.publishCall(update.call);
-        else this.forget(update.call, update.kind === 'ended');
-      }),
+      this.registry.calls$.subscribe(
+        guarded(
+          this.log,
+          'publishing a call update',
+          (update) => {
+            if (update.kind === 'updated') this.publishCall(update.call);
+            else this.forget(update.call, update.kind === 'ended');
+          },
+          (update) => update.call.callId,
+        ),
+      ),
     );
     this.subscriptions.add(this.registry.attach(this.events));
-    this.subscriptions.add(this.inbound.events$.subscribe((event) => this.events.next({ node: this.nodeName, event })));
-    this.subscriptions.add(this.inbound.connected$.subscribe((conn) => void this.resync(conn)));
-    this.subscriptions.add(this.outbound.sessions$.subscribe((session) => this.accept(session)));
+    this.subscriptions.add(this.inbound.events$.subscribe(guarded(this.log, 'taking an inbound event', (event) => this.events.next({ node: this.nodeName, event }), eventCallId)));
+    this.subscriptions.add(this.inbound.connected$.subscribe(guarded(this.log, 'rebuilding the call table', (conn) => void this.resync(conn))));
+    this.subscriptions.add(this.outbound.sessions$.subscribe(guarded(this.log, 'accepting a call socket', (session) => this.accept(session), (session) => session.uuid)));
     this.outboundPort = await this.outbound.listen();
     this.inbound.start();
     this.scheduleRetention();
@@ -153,6 +169,8 @@ export class Daemon {
     this.registry.dispose();
     await this.mqtt?.close();
     await this.store?.close({ drainTimeoutMs: 5000 });
+    this.uninstallRxGuard?.();
+    this.uninstallRxGuard = undefined;
   }
 
   /**
@@ -234,7 +252,7 @@ export class Daemon {
     queue.on('down', publish);
     queue.on('up', publish);
     queue.on('drained', publish);
-    this.subscriptions.add(this.inbound.state$.subscribe(publish));
+    this.subscriptions.add(this.inbound.state$.subscribe(guarded(this.log, 'publishing the daemon status', publish)));
     this.subscriptions.add(() => {
       queue.off('down', dbDown);
       queue.off('up', dbUp);
@@ -265,7 +283,7 @@ export class Daemon {
     // The connect reply is the channel's data (its own Event-Sequence): the earliest place
     // the dialplan's callwarden_* variables appear.
     this.events.next({ node: this.nodeName, event: { ...session.channelData, name: 'CHANNEL_DATA' } });
-    const sub = session.events$.subscribe((event) => this.events.next({ node: this.nodeName, event }));
+    const sub = session.events$.subscribe(guarded(this.log, 'taking a call socket event', (event) => this.events.next({ node: this.nodeName, event }), () => session.uuid));
     const run = this.onSession(session, this)
       .catch((err: Error) => {
         this.log.error(`call handling failed: ${err.message}; the call goes on without us`, { callId: session.uuid });
@@ -277,4 +295,9 @@ export class Daemon {
     this.activeSessions.add(run);
     void session.connection.closed.then(() => sub.unsubscribe());
   }
+}
+
+/** The call an event belongs to, for log lines (its leg's Unique-ID). */
+function eventCallId(event: EslEvent): string | undefined {
+  return event.headers['Unique-ID'];
 }
