@@ -9,6 +9,21 @@ export class EslProtocolError extends EslError {
   override name = 'EslProtocolError' as const;
 }
 
+/**
+ * A block past the parser's limits (header bytes, header lines): a desync or an attack; the
+ * connection is dropped (outer block) or the event skipped (inner block of an event body).
+ */
+export class EslLimitError extends EslError {
+  override name = 'EslLimitError' as const;
+  constructor(
+    readonly limit: 'header-bytes' | 'header-count',
+    readonly max: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** FreeSWITCH refused our password (`-ERR invalid` to `auth`). */
 export class EslAuthError extends EslError {
   override name = 'EslAuthError' as const;
