@@ -1,7 +1,15 @@
 // Typed errors of the ESL layer: each has a literal `name` so callers can switch on it.
 
+import type { EslFrame } from './frame';
+
 export class EslError extends Error {
   override name: string = 'EslError';
+  /**
+   * Set by FrameParser.push on a framing error: the frames that chunk completed before the
+   * error. They are good frames, and handing them over makes the outcome independent of how
+   * the bytes were split into chunks.
+   */
+  completedFrames?: readonly EslFrame[];
 }
 
 /** The byte stream does not follow the ESL framing (missing Content-Type, bad length, oversize). */

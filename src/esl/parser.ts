@@ -8,7 +8,7 @@
 // and in lines (typed EslLimitError), so no peer can make one block cost seconds.
 
 import { isUtf8 } from 'node:buffer';
-import { EslLimitError, EslProtocolError } from './errors';
+import { EslError, EslLimitError, EslProtocolError } from './errors';
 import type { EslFrame } from './frame';
 
 export interface ParserOptions {
@@ -151,6 +151,16 @@ export class FrameParser {
    */
   push(chunk: Buffer): EslFrame[] {
     const frames: EslFrame[] = [];
+    try {
+      this.consume(chunk, frames);
+    } catch (err) {
+      if (err instanceof EslError && frames.length > 0) err.completedFrames = frames;
+      throw err;
+    }
+    return frames;
+  }
+
+  private consume(chunk: Buffer, frames: EslFrame[]): void {
     let data = chunk;
     while (data.length > 0) {
       if (this.pendingHeaders === undefined) {
@@ -224,7 +234,6 @@ export class FrameParser {
         frames.push({ headers, body });
       }
     }
-    return frames;
   }
 
   reset(): void {
