@@ -12,6 +12,7 @@ import { parseShowChannels } from '../../src/streams/channel-row';
 import { channelFacts, FIELD_LIMITS, originOf, rowFacts } from '../../src/streams/freeswitch-fields';
 import { isSaneMicros, MAX_MICROS, microsToDate, microsToIso, MIN_MICROS } from '../../src/streams/micros';
 import type { NodeEvent } from '../../src/streams/node-event';
+import { hostileValue } from '../support/hostile-values';
 import { channelEvent, CORE, newClock, onNode, twoLegCall, uuidFor } from './synthetic';
 
 const UUID = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -37,20 +38,6 @@ const EVENT_NAMES = [
   'CHANNEL_EXECUTE_COMPLETE', 'CHANNEL_HANGUP', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY', 'DTMF', 'RECORD_START', 'RECORD_STOP',
   'PLAYBACK_START', 'PLAYBACK_STOP', 'CHANNEL_DATA',
 ];
-
-/** Values that have broken parsers before, mixed with anything at all. */
-export const hostileValue: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(
-    '9000000000000000000', '-9000000000000000000', '1e308', 'Infinity', 'NaN', '-1', '0', '0.5', '', ' ', '%', '%zz%',
-    'x\ny', 'a\r\nb', '\u0000', 'all', '__proto__', 'constructor', 'toString', String(Number.MAX_SAFE_INTEGER),
-    'aaaaaaaa-0000-4000-8000-000000000002', UUID, 'eavesdrop', 'x'.repeat(5000), '1001', 'yes',
-  ),
-  fc.string({ maxLength: 80 }),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.integer().map(String),
-  fc.double().map(String),
-  fc.bigInt({ min: -(10n ** 25n), max: 10n ** 25n }).map(String),
-);
 
 const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc.dictionary(fc.constantFrom(...READ_HEADERS), hostileValue, { maxKeys: READ_HEADERS.length });
 
