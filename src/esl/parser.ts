@@ -218,15 +218,16 @@ export class FrameParser {
           // The whole body in this chunk: copy it out so a frame never pins the receive chunk.
           body = Buffer.from(data.subarray(0, take));
         } else {
-          this.appendBody(data.subarray(0, take));
+          // No new Buffer views when the chunk is used whole (the common case of a trickle).
+          this.appendBody(take === data.length ? data : data.subarray(0, take));
           if (this.bodySize === this.bodyLength) {
             body = this.body.length === this.bodyLength ? this.body : Buffer.from(this.body.subarray(0, this.bodySize));
             // The filled buffer now belongs to the frame; the next body starts a new one.
             this.body = Buffer.allocUnsafe(0);
           }
         }
-        data = data.subarray(take);
         if (body === undefined) break;
+        data = take === data.length ? EMPTY : data.subarray(take);
         const headers = this.pendingHeaders;
         this.pendingHeaders = undefined;
         this.bodySize = 0;
@@ -248,13 +249,18 @@ export class FrameParser {
   /** Index in `data` of the LF that completes `\n\n` (which may straddle the held bytes), or -1. */
   private findBlankLine(data: Buffer): number {
     if (this.headSize > 0 && this.head[this.headSize - 1] === LF && data[0] === LF) return 0;
+    if (data.length < SMALL) {
+      // Tiny chunks (a peer trickling bytes): a plain loop beats a native call per chunk.
+      for (let i = 1; i < data.length; i++) if (data[i] === LF && data[i - 1] === LF) return i;
+      return -1;
+    }
     const i = data.indexOf(BLANK);
     return i === -1 ? -1 : i + 1;
   }
 
   private appendHead(data: Buffer): void {
     this.head = ensureCapacity(this.head, this.headSize, this.headSize + data.length, this.maxHeaderBytes);
-    data.copy(this.head, this.headSize);
+    copyInto(data, this.head, this.headSize);
     this.headSize += data.length;
   }
 
@@ -262,7 +268,7 @@ export class FrameParser {
     // Grown by doubling as bytes arrive (not allocated from Content-Length up front: a peer
     // announcing 8 MB and sending nothing must not cost 8 MB).
     this.body = ensureCapacity(this.body, this.bodySize, this.bodySize + data.length, this.bodyLength);
-    data.copy(this.body, this.bodySize);
+    copyInto(data, this.body, this.bodySize);
     this.bodySize += data.length;
   }
 
@@ -278,6 +284,14 @@ export class FrameParser {
 }
 
 const BLANK = Buffer.from('\n\n');
+const EMPTY = Buffer.alloc(0);
+/** Below this many bytes, copying and scanning by hand is cheaper than a native call. */
+const SMALL = 32;
+
+function copyInto(data: Buffer, target: Buffer, at: number): void {
+  if (data.length < SMALL) for (let i = 0; i < data.length; i++) target[at + i] = data[i]!;
+  else data.copy(target, at);
+}
 
 /** `buffer` with room for `needed` bytes (its first `used` kept), doubling up to `max`. */
 function ensureCapacity(buffer: Buffer, used: number, needed: number, max: number): Buffer {
