@@ -5,7 +5,7 @@ NPM ?= npm
 MOCHA = node_modules/.bin/mocha
 TSC = node_modules/.bin/tsc
 
-.PHONY: install build run demo test test-unit bench clean
+.PHONY: install build run demo test test-unit bench bench-parser clean
 
 install: node_modules/.installed
 
@@ -28,6 +28,10 @@ test: build
 bench: build
 	node --expose-gc dist/bench/pipeline.js
 	node --expose-gc dist/bench/registry-churn.js
+
+# What hostile byte streams cost the ESL parser, as ratios to normal traffic (bench/parser.ts).
+bench-parser: build
+	node --expose-gc dist/bench/parser.js
 
 clean:
 	rm -rf dist node_modules

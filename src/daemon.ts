@@ -5,12 +5,14 @@ import { closeStaleCalls } from './calls/close-stale-calls';
 import type { CallwardenConfig } from './config';
 import { DAEMON_EVENTS } from './esl/event-names';
 import type { EslConnection } from './esl/connection';
+import type { EslEvent } from './esl/frame';
 import { InboundClient } from './esl/inbound-client';
 import { OutboundServer, type OutboundSession } from './esl/outbound-server';
 import { concernsChannel, printableUuid, verifyOutboundSession } from './esl/verify-outbound-session';
 import type { Logger } from './logger';
 import { startMqtt, type CallPublisher, type MqttHandle } from './mqtt';
 import type { CallAnnotations } from './publishers/call-annotations';
+import { guarded, installRxGuard } from './rx-guard';
 import { toCallRow } from './publishers/call-row';
 import { toCallView } from './publishers/call-view';
 import { EvidenceKeyring, NO_EVIDENCE_KEY, openStore, purgeExpiredRecordings, type Store } from './store';
@@ -70,6 +72,7 @@ export class Daemon {
   private closingStale = false;
   /** The latest resync's closing, if one came while a pass was running: it runs next (older ones are moot). */
   private nextClosing: (() => Promise<void>) | undefined;
+  private uninstallRxGuard: (() => void) | undefined;
   outboundPort = 0;
   /** Durable records; open after start(). */
   store!: Store;
@@ -106,6 +109,10 @@ export class Daemon {
       channels: { hangupGraceMs: config.streams.hangupGraceMs },
       onError: (error, message) =>
         this.log.error(`a call's state could not be updated: ${(error as Error).message}`, { callId: message?.uuid }),
+      onPipelineError: (error, restarts, gaveUp) =>
+        gaveUp
+          ? this.log.error(`the call-tracking pipeline keeps failing at once (${(error as Error).message}); its event source is broken, calls are no longer tracked`)
+          : this.log.error(`the call-tracking pipeline failed (${(error as Error).message}); re-attached (restart ${restarts}), calls go on being tracked`),
     });
   }
 
@@ -114,6 +121,8 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    // Before anything subscribes: whatever a handler throws is logged, never rethrown.
+    this.uninstallRxGuard = installRxGuard(this.log);
     const { store, mqtt, evidence } = this.config;
     const keys = EvidenceKeyring.fromConfig(evidence);
     // One clear line, once: without a key nothing is recorded (calls are still routed).
@@ -147,19 +156,30 @@ export class Daemon {
     );
     this.watchHealth();
     this.subscriptions.add(
-      this.registry.calls$.subscribe((update) => {
-        this.watch(update.call.callId);
-        if (update.kind === 'updated') this.publishCall(update.call);
-        else this.forget(update.call, update.kind === 'ended');
-        if (update.kind === 'absorbed') this.absorbedInto.set(update.call.callId, update.into);
-        else this.endAbsorbed(update.call);
-      }),
+      this.registry.calls$.subscribe(
+        guarded(
+          this.log,
+          'publishing a call update',
+          (update) => {
+            this.watch(update.call.callId);
+            if (update.kind === 'updated') this.publishCall(update.call);
+            else this.forget(update.call, update.kind === 'ended');
+            if (update.kind === 'absorbed') this.absorbedInto.set(update.call.callId, update.into);
+            else this.endAbsorbed(update.call);
+          },
+          (update) => update.call.callId,
+        ),
+      ),
     );
     this.subscriptions.add(this.registry.attach(this.events));
     // Presence probes are for the recording lamp (src/agent), never a channel's event.
-    this.subscriptions.add(this.inbound.events$.subscribe((event) => event.name !== 'PRESENCE_PROBE' && this.events.next({ node: this.nodeName, event })));
-    this.subscriptions.add(this.inbound.connected$.subscribe((conn) => void this.resync(conn)));
-    this.subscriptions.add(this.outbound.sessions$.subscribe((session) => this.accept(session)));
+    this.subscriptions.add(
+      this.inbound.events$.subscribe(
+        guarded(this.log, 'taking an inbound event', (event) => event.name !== 'PRESENCE_PROBE' && this.events.next({ node: this.nodeName, event }), eventCallId),
+      ),
+    );
+    this.subscriptions.add(this.inbound.connected$.subscribe(guarded(this.log, 'rebuilding the call table', (conn) => void this.resync(conn))));
+    this.subscriptions.add(this.outbound.sessions$.subscribe(guarded(this.log, 'accepting a call socket', (session) => this.accept(session), (session) => session.uuid)));
     this.outboundPort = await this.outbound.listen();
     this.inbound.start();
     this.scheduleRetention();
@@ -182,6 +202,8 @@ export class Daemon {
     this.registry.dispose();
     await this.mqtt?.close();
     await this.store?.close({ drainTimeoutMs: 5000 });
+    this.uninstallRxGuard?.();
+    this.uninstallRxGuard = undefined;
   }
 
   /**
@@ -302,7 +324,7 @@ export class Daemon {
     queue.on('down', publish);
     queue.on('up', publish);
     queue.on('drained', publish);
-    this.subscriptions.add(this.inbound.state$.subscribe(publish));
+    this.subscriptions.add(this.inbound.state$.subscribe(guarded(this.log, 'publishing the daemon status', publish)));
     this.subscriptions.add(() => {
       queue.off('gate', gate);
       queue.off('gate', publish);
@@ -438,10 +460,17 @@ export class Daemon {
     // the dialplan's callwarden_* variables appear.
     this.events.next({ node: this.nodeName, event: { ...session.channelData, name: 'CHANNEL_DATA' } });
     let foreign = 0;
-    const sub = session.events$.subscribe((event) => {
-      if (concernsChannel(event, uuid)) this.events.next({ node: this.nodeName, event });
-      else if (foreign++ === 0) this.log.warn(`a call socket from ${session.peer} sent an event of another channel; dropped, as are any further ones`, { callId: uuid });
-    });
+    const sub = session.events$.subscribe(
+      guarded(
+        this.log,
+        'taking a call socket event',
+        (event) => {
+          if (concernsChannel(event, uuid)) this.events.next({ node: this.nodeName, event });
+          else if (foreign++ === 0) this.log.warn(`a call socket from ${session.peer} sent an event of another channel; dropped, as are any further ones`, { callId: uuid });
+        },
+        () => uuid,
+      ),
+    );
     void session.connection.closed.then(() => sub.unsubscribe());
     return this.onSession(session, this)
       .catch((err: Error) => {
@@ -449,4 +478,9 @@ export class Daemon {
         session.close();
       });
   }
+}
+
+/** The call an event belongs to, for log lines (its leg's Unique-ID). */
+function eventCallId(event: EslEvent): string | undefined {
+  return event.headers['Unique-ID'];
 }

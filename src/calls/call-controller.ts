@@ -26,7 +26,7 @@ import {
 } from '../policies';
 import type { RecordingControlResult, RecordingRequester } from '../coaching/recording-control';
 import type { Recorder } from '../recorder';
-import { callerLeg, type CallState, type Micros } from '../streams';
+import { callerLeg, microsToIso, type CallState, type Micros } from '../streams';
 import { toCallView } from '../publishers/call-view';
 import type { AdoptedCall } from './adopted-call';
 import type { CallAgentListener, CallAgentSnapshot } from './call-agent-snapshot';
@@ -524,7 +524,7 @@ export class CallController {
         role: d.role,
         digit: d.digit,
         leg: d.leg,
-        at: d.at !== undefined ? new Date(Math.floor(d.at / 1000)).toISOString() : null,
+        at: microsToIso(d.at) ?? null,
       });
     }
     this.digitsLogged = call.digits.length;

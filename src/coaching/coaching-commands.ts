@@ -4,6 +4,15 @@ import { assertUuid, safeArg, safeWord, withHeaders, type EslCommand } from '../
 import { EslArgumentError } from '../esl/errors';
 
 /**
+ * The argument of `eavesdrop`: exactly one channel uuid. eavesdrop also takes `all` (every
+ * call on the switch) and `eavesdrop_require_group`-style words, and the target comes from
+ * a Unique-ID a FreeSWITCH peer sent; anything but a UUID is refused here, before it is sent.
+ */
+export function eavesdropArg(targetLeg: string): string {
+  return assertUuid(targetLeg, 'eavesdrop target');
+}
+
+/**
  * Switches a running eavesdrop's mode without a DTMF digit: eavesdrop's loop reads an
  * `eavesdrop-command` header from events queued to the listener's session, and
  * mod_event_socket's `sendevent` with a `unique-id` header queues the event to that session

@@ -5,9 +5,10 @@ import type { Daemon, SessionHandler } from '../daemon';
 import { uuidBroadcast } from '../esl/commands';
 import type { OutboundSession } from '../esl/outbound-server';
 import type { Logger } from '../logger';
+import { guarded } from '../rx-guard';
 import { liveAgentLeg } from '../streams';
 import { authoriseCoaching } from './authorise-coaching';
-import { eavesdropCommand } from './coaching-commands';
+import { eavesdropArg, eavesdropCommand } from './coaching-commands';
 import type { CoachingConfig } from './coaching-config';
 import { keyPlan, translateDigit } from './coaching-keys';
 
@@ -58,6 +59,8 @@ export function coachingHandler(deps: CoachingHandlerDeps): SessionHandler {
         await announceAndHangUp(session, config.announcements.notAvailable, log);
         return;
       }
+      // Checked before anything is audited as started: a target that is not a UUID never reaches eavesdrop.
+      const target = eavesdropArg(agentLeg.uuid);
 
       await session.execute('answer');
       // Native keys: FreeSWITCH switches modes itself and the registry sees the digits.
@@ -79,15 +82,17 @@ export function coachingHandler(deps: CoachingHandlerDeps): SessionHandler {
 
       let translation: Subscription | undefined;
       if (plan.kind === 'translated') {
-        translation = session.events$.pipe(filter((e) => e.name === 'DTMF' && e.headers['Unique-ID'] === session.uuid)).subscribe((e) => {
-          const step = translateDigit(plan, e.headers['DTMF-Digit'] ?? '');
-          if (step === undefined) return;
-          session.connection.command(eavesdropCommand(session.uuid, step.native)).catch((err: Error) => log.warn(`mode ${step.mode} not switched: ${err.message}`));
-        });
+        translation = session.events$.pipe(filter((e) => e.name === 'DTMF' && e.headers['Unique-ID'] === session.uuid)).subscribe(
+          guarded(log, 'translating a coaching key', (e) => {
+            const step = translateDigit(plan, e.headers['DTMF-Digit'] ?? '');
+            if (step === undefined) return;
+            session.connection.command(eavesdropCommand(session.uuid, step.native)).catch((err: Error) => log.warn(`mode ${step.mode} not switched: ${err.message}`));
+          }),
+        );
       }
       try {
         // Returns when the supervisor hangs up or the agent's leg goes away.
-        await session.execute('eavesdrop', agentLeg.uuid);
+        await session.execute('eavesdrop', target);
       } finally {
         translation?.unsubscribe();
       }

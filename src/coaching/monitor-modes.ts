@@ -2,7 +2,7 @@
 
 import type { CallMonitorMode } from '../mqtt';
 import type { MonitorMode as StoreMonitorMode } from '../store';
-import type { MonitorMode } from '../streams';
+import { microsToDate, type MonitorMode } from '../streams';
 
 /** The target is always the agent's leg (see coaching-keys.ts), so "talk to the target" is a whisper. */
 export const STORE_MODE: Readonly<Record<MonitorMode, StoreMonitorMode>> = {
@@ -21,5 +21,5 @@ export const VIEW_MODE: Readonly<Record<MonitorMode, CallMonitorMode>> = {
 
 /** µs since the epoch (Event-Date-Timestamp) → Date; the daemon's clock only when FreeSWITCH gave no time. */
 export function eventTime(micros: number | undefined): Date {
-  return micros === undefined ? new Date() : new Date(Math.floor(micros / 1000));
+  return microsToDate(micros) ?? new Date();
 }

@@ -189,20 +189,25 @@ export class EslConnection {
     try {
       frames = this.parser.push(chunk);
     } catch (err) {
+      // The frames completed before the bad bytes are good: hand them over first, so what
+      // happens does not depend on how TCP split the stream.
+      for (const frame of (err as EslProtocolError).completedFrames ?? []) this.dispatchGuarded(frame);
       // A desynchronised stream can't be trusted: log once, drop the connection, and let
       // the owner reconnect and rebuild state. Never throw out of the data handler.
       this.log.error(`FreeSWITCH sent bytes that are not valid ESL (${(err as Error).message}); closing the connection`);
       this.destroy(err as EslProtocolError);
       return;
     }
-    for (const frame of frames) {
-      try {
-        this.dispatch(frame);
-      } catch (err) {
-        this.log.error(`could not handle an ESL frame (${(err as Error).message}); frame skipped`, {
-          contentType: frame.headers['Content-Type'],
-        });
-      }
+    for (const frame of frames) this.dispatchGuarded(frame);
+  }
+
+  private dispatchGuarded(frame: EslFrame): void {
+    try {
+      this.dispatch(frame);
+    } catch (err) {
+      this.log.error(`could not handle an ESL frame (${(err as Error).message}); frame skipped`, {
+        contentType: frame.headers['Content-Type'],
+      });
     }
   }
 

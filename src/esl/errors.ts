@@ -1,12 +1,35 @@
 // Typed errors of the ESL layer: each has a literal `name` so callers can switch on it.
 
+import type { EslFrame } from './frame';
+
 export class EslError extends Error {
   override name: string = 'EslError';
+  /**
+   * Set by FrameParser.push on a framing error: the frames that chunk completed before the
+   * error. They are good frames, and handing them over makes the outcome independent of how
+   * the bytes were split into chunks.
+   */
+  completedFrames?: readonly EslFrame[];
 }
 
 /** The byte stream does not follow the ESL framing (missing Content-Type, bad length, oversize). */
 export class EslProtocolError extends EslError {
   override name = 'EslProtocolError' as const;
+}
+
+/**
+ * A block past the parser's limits (header bytes, header lines): a desync or an attack; the
+ * connection is dropped (outer block) or the event skipped (inner block of an event body).
+ */
+export class EslLimitError extends EslError {
+  override name = 'EslLimitError' as const;
+  constructor(
+    readonly limit: 'header-bytes' | 'header-count',
+    readonly max: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** FreeSWITCH refused our password (`-ERR invalid` to `auth`). */

@@ -1,8 +1,8 @@
 // Turns frames into typed events: event-plain (URL-encoded, framed twice) and event-json.
 
-import { EslProtocolError } from './errors';
+import { EslLimitError, EslProtocolError } from './errors';
 import type { EslEvent, EslFrame } from './frame';
-import { parseHeaderBlock } from './parser';
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS, parseHeaderBlock } from './parser';
 
 const BLANK = Buffer.from('\n\n');
 
@@ -19,6 +19,9 @@ export function decodePlain(body: Buffer): EslEvent {
   // its own Content-Length in bytes.
   let end = body.indexOf(BLANK);
   if (end === -1) end = body.length;
+  // The inner block has the same limits as an outer one: the body may be 8 MB, its header
+  // block may not (the frame is skipped with a typed error, the connection goes on).
+  if (end > DEFAULT_MAX_HEADER_BYTES) throw new EslLimitError('header-bytes', DEFAULT_MAX_HEADER_BYTES, `event header block larger than ${DEFAULT_MAX_HEADER_BYTES} bytes`);
   const headers = parseHeaderBlock(body.toString('utf8', 0, end), true);
   let text: string | undefined;
   const lengthText = headers['Content-Length'];
@@ -48,7 +51,9 @@ export function decodeJson(body: Buffer): EslEvent {
     text = String(headers._body);
     delete headers._body;
   }
+  let count = 0;
   for (const key in headers) {
+    if (++count > DEFAULT_MAX_HEADERS) throw new EslLimitError('header-count', DEFAULT_MAX_HEADERS, `event-json with more than ${DEFAULT_MAX_HEADERS} members`);
     const value = headers[key];
     if (typeof value !== 'string') headers[key] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
   }

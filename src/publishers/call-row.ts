@@ -1,9 +1,10 @@
 // CallState → the `calls` row; written when something a row keeps has changed.
 
 import type { CallUpsert } from '../store/store-types';
-import type { CallState } from '../streams';
+import { microsToIso, type CallState } from '../streams';
 
-const iso = (micros: number | undefined): string | null => (micros === undefined ? null : new Date(micros / 1000).toISOString());
+/** Never throws: a time outside the sane range is written as unknown (null). */
+const iso = (micros: number | undefined): string | null => microsToIso(micros) ?? null;
 
 export function toCallRow(call: CallState): CallUpsert {
   const caller = call.legs.find((l) => l.role === 'caller');

@@ -15,7 +15,7 @@ import {
   safeFileWord,
 } from '../policies';
 import type { RecordingUpsert, RecordingPatch } from '../store';
-import type { CallState, RecordingState } from '../streams';
+import { microsToDate, microsToIso, type CallState, type RecordingState } from '../streams';
 import { checkRecordingFile, type RecordingFileCheck } from './recording-file-check';
 
 export interface RecorderOptions {
@@ -310,7 +310,7 @@ export class Recorder {
       leg: r.leg,
       at: stoppedAt,
     });
-    const retentionFrom = r.stoppedAt !== undefined ? r.stoppedAt / 1000 : Date.now();
+    const retentionFrom = microsToDate(r.stoppedAt)?.getTime() ?? Date.now();
     const patch: RecordingPatch = {
       status: check.status,
       stoppedAt: stoppedAt ?? null,
@@ -387,5 +387,5 @@ function formatOf(path: string, fallback: RecordingFormat): RecordingFormat {
 }
 
 function isoOf(micros: number | undefined): string | undefined {
-  return micros === undefined ? undefined : new Date(Math.floor(micros / 1000)).toISOString();
+  return microsToIso(micros);
 }

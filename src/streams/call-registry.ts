@@ -1,6 +1,6 @@
 // The daemon's live call table: wires dedup → channel streams → CallTable and answers lookups.
 
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, Subscription, type Observable } from 'rxjs';
 import { CallTable, type CallUpdate } from './call-table';
 import type { CallState } from './call-state';
 import type { ChannelRow } from './channel-row';
@@ -18,13 +18,28 @@ export interface CallRegistryOptions {
    * is skipped and the shared stream goes on, so one bad call cannot stop all the others.
    */
   readonly onError?: (error: unknown, message?: ChannelMessage) => void;
+  /**
+   * Called when the attached pipeline itself failed (a bug in an operator, or the source
+   * errored) and was re-attached: `restarts` counts re-attachments since construction,
+   * `gaveUp` is true when the source failed again at once too often and is left detached.
+   */
+  readonly onPipelineError?: (error: unknown, restarts: number, gaveUp: boolean) => void;
 }
+
+/**
+ * How many times in a row the pipeline may fail without passing a single message before the
+ * registry stops re-attaching: an errored Subject errors again on every subscription, and
+ * re-attaching to it for ever would spin. Any message that gets through resets the count.
+ */
+export const MAX_CONSECUTIVE_PIPELINE_FAILURES = 100;
 
 export class CallRegistry {
   /** Every state change, hot; never errors, completes on dispose(). */
   readonly calls$: Observable<CallUpdate>;
   readonly gauges: StreamGauges = newStreamGauges();
   readonly dedupStats: DedupStats = newDedupStats();
+  /** Times an attached pipeline failed and was attached again (see attach). */
+  pipelineRestarts = 0;
 
   private readonly table = new CallTable();
   private readonly updates = new Subject<CallUpdate>();
@@ -39,33 +54,66 @@ export class CallRegistry {
   /**
    * Feeds the merged events of all ESL connections in. Attach one merged stream (several
    * attachments would each dedup on their own and see each other's duplicates).
+   *
+   * The pipeline heals: if it errors (nothing should make it, but an operator bug on one
+   * hostile event must not stop call tracking for good), it is counted, reported and
+   * subscribed again at once to the same source. The call table is kept, so calls go on
+   * being tracked; per-channel streams start afresh and pick up their legs from the next
+   * events (dedup starts afresh too: at worst one duplicate passes, and the reducers take
+   * it). Unsubscribing the returned subscription detaches whatever attachment is current.
    */
   attach(events$: Observable<NodeEvent>): Subscription {
-    return events$
-      .pipe(
-        dedupEvents({ ...this.options.dedup, stats: this.dedupStats }),
-        channelMessages({
-          ...this.options.channels,
-          expire$: this.expire,
-          gauges: this.gauges,
-          tombstones: this.tombstones,
-        }),
-      )
-      .subscribe({
-        next: (message) => {
-          let updates: CallUpdate[];
-          try {
-            updates = this.table.apply(message);
-          } catch (error) {
-            this.options.onError?.(error, message);
-            return;
-          }
-          for (const update of updates) this.updates.next(update);
-        },
-        // The ESL layer owns its failures and should never error this stream; if it does,
-        // report it but keep calls$ alive for a re-attach.
-        error: (error: unknown) => this.options.onError?.(error),
-      });
+    const attachment = new Subscription();
+    let failuresInARow = 0;
+    const connect = (): void => {
+      if (attachment.closed) return;
+      let current: Subscription | undefined;
+      current = events$
+        .pipe(
+          dedupEvents({ ...this.options.dedup, stats: this.dedupStats }),
+          channelMessages({
+            ...this.options.channels,
+            expire$: this.expire,
+            gauges: this.gauges,
+            tombstones: this.tombstones,
+          }),
+        )
+        .subscribe({
+          next: (message) => {
+            failuresInARow = 0;
+            let updates: CallUpdate[];
+            try {
+              updates = this.table.apply(message);
+            } catch (error) {
+              this.options.onError?.(error, message);
+              return;
+            }
+            for (const update of updates) this.updates.next(update);
+          },
+          error: (error: unknown) => {
+            if (current !== undefined) attachment.remove(current);
+            failuresInARow++;
+            const gaveUp = failuresInARow > MAX_CONSECUTIVE_PIPELINE_FAILURES;
+            if (!gaveUp) this.pipelineRestarts++;
+            this.reportPipelineError(error, gaveUp);
+            if (!gaveUp) connect();
+          },
+        });
+      // An already-errored source fails inside subscribe(), before `current` is set; then
+      // the re-attachment has already happened and this subscription is closed.
+      if (!current.closed) attachment.add(current);
+    };
+    connect();
+    return attachment;
+  }
+
+  private reportPipelineError(error: unknown, gaveUp: boolean): void {
+    try {
+      if (this.options.onPipelineError) this.options.onPipelineError(error, this.pipelineRestarts, gaveUp);
+      else this.options.onError?.(error);
+    } catch {
+      // A failing reporter must not stop the re-attachment.
+    }
   }
 
   get size(): number {

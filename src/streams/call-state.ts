@@ -18,8 +18,11 @@ export interface LegState {
   readonly callState?: string;
   readonly callerNumber?: string;
   readonly destination?: string;
+  /** `Caller-Callee-ID-Number`: what the answering phone says it is. Display only, never identity. */
   readonly calleeNumber?: string;
-  /** The extension behind an agent leg (see agentExtensionOf). */
+  /** `variable_dialed_user`: the directory user FreeSWITCH's `user/` endpoint dialled. */
+  readonly dialedUser?: string;
+  /** The extension behind an agent leg: callwarden_agent, else dialed_user, else the dialled destination. */
   readonly extension?: string;
   readonly createdAt?: Micros;
   readonly answered: boolean;

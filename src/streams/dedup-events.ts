@@ -6,10 +6,10 @@ import type { NodeEvent } from './node-event';
 
 export interface DedupOptions {
   /**
-   * How far (in Event-Sequence numbers) an event may trail the newest one of its
-   * FreeSWITCH and still be recognised. The sequence counts every event of the switch,
-   * subscribed or not, so a busy switch moves it fast; an outbound socket lagging the
-   * inbound connection by more than this is treated as delivering stale duplicates.
+   * How far (in Event-Sequence numbers) an event may trail a later one of its FreeSWITCH
+   * and still be recognised as a duplicate. The sequence counts every event of the switch,
+   * subscribed or not, so a busy switch moves it fast; an event lagging by more than this
+   * cannot be told apart from a duplicate and is passed (see SequenceWindow).
    */
   readonly window?: number;
   /** How many FreeSWITCH runs (Core-UUIDs) are remembered; the least recently seen is forgotten. */
@@ -21,7 +21,7 @@ export interface DedupOptions {
 export interface DedupStats {
   passed: number;
   duplicates: number;
-  /** Older than the window: cannot be told apart from a duplicate, so dropped. */
+  /** Older than the window: cannot be told apart from a duplicate, so passed (and counted). */
   stale: number;
 }
 
@@ -33,27 +33,30 @@ export function newDedupStats(): DedupStats {
 }
 
 /**
- * The sequence numbers seen from one FreeSWITCH run: a high-water mark plus a ring of the
- * last `window` numbers. Memory is fixed at construction, whatever the traffic.
+ * The sequence numbers seen from one FreeSWITCH run: a ring of `window` slots, slot
+ * `sequence % window` holding the latest number seen there. Memory is fixed at
+ * construction, whatever the traffic.
+ *
+ * There is deliberately no global high-water mark: `Event-Sequence` comes from the wire,
+ * and with one a single event claiming sequence 2^53 (from any peer on the outbound port,
+ * with the switch's Core-UUID) would make every later real event look "too old" and be
+ * dropped, blinding the daemon. Here such a number occupies one slot; a real event that
+ * later maps to that slot is 'stale' (its slot holds a later number) and is passed, since
+ * a dropped hangup or RECORD_START costs far more than a duplicate the reducers absorb.
  */
 export class SequenceWindow {
-  private highWater = -1;
   private readonly ring: Float64Array;
 
   constructor(readonly window: number) {
     this.ring = new Float64Array(window).fill(-1);
   }
 
-  /** Records `sequence`; says whether it is new, a duplicate, or too old to know. */
+  /** Records `sequence` (a non-negative integer); says whether it is new, a duplicate, or too old to know. */
   admit(sequence: number): 'new' | 'duplicate' | 'stale' {
-    if (sequence > this.highWater) {
-      this.highWater = sequence;
-      this.ring[sequence % this.window] = sequence;
-      return 'new';
-    }
-    if (sequence <= this.highWater - this.window) return 'stale';
     const slot = sequence % this.window;
-    if (this.ring[slot] === sequence) return 'duplicate';
+    const held = this.ring[slot]!;
+    if (held === sequence) return 'duplicate';
+    if (held > sequence) return 'stale';
     this.ring[slot] = sequence;
     return 'new';
   }
@@ -105,7 +108,8 @@ export function dedupEvents(options: DedupOptions = {}): MonoTypeOperatorFunctio
             else if (verdict === 'duplicate') stats.duplicates++;
             else stats.stale++;
           }
-          return verdict === 'new';
+          // Only a proven duplicate is dropped; see SequenceWindow for why 'stale' passes.
+          return verdict !== 'duplicate';
         }),
       );
     });

@@ -1,11 +1,33 @@
 // The one place where FreeSWITCH header and `show channels` column names become camelCase facts.
+//
+// Every value is untrusted (any TCP peer on the outbound port can send a `connect` reply), so
+// each is checked here, once, and what does not fit is absent: times within a sane range
+// (micros.ts), sequence numbers as non-negative safe integers, strings bounded in length and
+// free of control characters, digits one DTMF symbol. Nothing past this file needs to
+// re-validate them or can throw on them.
 
 import type { EslEvent } from '../esl/frame';
 import type { ChannelRow } from './channel-row';
 import { compact } from './compact';
+import { isSaneMicros, type Micros } from './micros';
 
-/** Microseconds since the epoch, FreeSWITCH's clock (`Event-Date-Timestamp`). */
-export type Micros = number;
+export type { Micros } from './micros';
+
+/** Longest value kept per kind of field; longer ones are absent (the store's columns are sized to match). */
+export const FIELD_LIMITS = {
+  /** Unique-ID, Core-UUID, Other-Leg-Unique-ID …: the store's id columns hold 64. */
+  id: 64,
+  /** Channel-State, Hangup-Cause, Answer-State …: FreeSWITCH's own enum names. */
+  word: 64,
+  /** Numbers and names a phone or a trunk supplies (caller, destination, channel name). */
+  text: 255,
+  /** callwarden_agent: the store's agent_extension column. */
+  extension: 32,
+  /** callwarden_group / callwarden_policy: the store's group and policy columns. */
+  name: 64,
+  /** File paths (Record-File-Path) and application arguments. */
+  long: 4096,
+} as const;
 
 /** Everything the stream layer reads from one channel event, already named our way. */
 export interface ChannelFacts {
@@ -51,6 +73,12 @@ export interface ChannelFacts {
   readonly eavesdropWhisper?: 'aleg' | 'bleg';
   /** `variable_callwarden_eavesdrop_keys`: coaching's own keys (listen, talk-partner, talk-target, three-way), which it translates. */
   readonly eavesdropKeys?: string;
+  /**
+   * `variable_dialed_user`: the directory user FreeSWITCH's `user/` endpoint dialled for this
+   * leg. Set by FreeSWITCH from the dial string, unlike `Caller-Callee-ID-Number`, which the
+   * answering phone can set (P-Asserted-Identity / Remote-Party-ID) to any extension it likes.
+   */
+  readonly dialedUser?: string;
 }
 
 export interface EventOrigin {
@@ -59,21 +87,21 @@ export interface EventOrigin {
 }
 
 export function uniqueIdOf(event: EslEvent): string | undefined {
-  const id = event.headers['Unique-ID'];
-  return id === undefined || id === '' ? undefined : id;
+  return idOf(event.headers['Unique-ID']);
 }
 
 /** `Core-UUID` + `Event-Sequence`: what makes an event unique across connections. */
 export function originOf(event: EslEvent): EventOrigin | undefined {
-  const coreUuid = event.headers['Core-UUID'];
-  const sequence = toNumber(event.headers['Event-Sequence']);
+  const coreUuid = idOf(event.headers['Core-UUID']);
+  const sequence = toSequence(event.headers['Event-Sequence']);
   if (coreUuid === undefined || sequence === undefined) return undefined;
   return { coreUuid, sequence };
 }
 
 /** FreeSWITCH's switch_true(): the spellings a channel variable may use for "yes". */
 export function switchTrue(value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return undefined;
+  if (value.length > 32) return false;
   const v = value.trim().toLowerCase();
   if (['yes', 'on', 'true', 't', 'enabled', 'active', 'allow'].includes(v)) return true;
   const n = Number(v);
@@ -87,38 +115,39 @@ export function channelFacts(event: EslEvent): ChannelFacts | undefined {
   return compact({
     eventName: event.name,
     uniqueId,
-    coreUuid: h['Core-UUID'],
-    hostname: h['FreeSWITCH-Hostname'],
-    sequence: toNumber(h['Event-Sequence']),
+    coreUuid: idOf(h['Core-UUID']),
+    hostname: textOf(h['FreeSWITCH-Hostname'], FIELD_LIMITS.text),
+    sequence: toSequence(h['Event-Sequence']),
     timestamp: toMicros(h['Event-Date-Timestamp']),
-    channelName: h['Channel-Name'],
-    channelState: h['Channel-State'],
-    callState: h['Channel-Call-State'],
-    answerState: h['Answer-State'],
+    channelName: textOf(h['Channel-Name'], FIELD_LIMITS.text),
+    channelState: textOf(h['Channel-State'], FIELD_LIMITS.word),
+    callState: textOf(h['Channel-Call-State'], FIELD_LIMITS.word),
+    answerState: textOf(h['Answer-State'], FIELD_LIMITS.word),
     direction: toDirection(h['Call-Direction']),
-    callerNumber: h['Caller-Caller-ID-Number'],
-    destination: h['Caller-Destination-Number'],
-    calleeNumber: h['Caller-Callee-ID-Number'],
-    otherLeg: h['Other-Leg-Unique-ID'],
-    callUuid: h['Channel-Call-UUID'] ?? h['variable_call_uuid'],
-    bridgeA: h['Bridge-A-Unique-ID'],
-    bridgeB: h['Bridge-B-Unique-ID'],
-    hangupCause: h['Hangup-Cause'],
-    application: h['Application'],
-    applicationData: h['Application-Data'],
-    dtmfDigit: h['DTMF-Digit'],
-    recordFilePath: h['Record-File-Path'],
-    playbackFilePath: h['Playback-File-Path'],
+    callerNumber: textOf(h['Caller-Caller-ID-Number'], FIELD_LIMITS.text),
+    destination: textOf(h['Caller-Destination-Number'], FIELD_LIMITS.text),
+    calleeNumber: textOf(h['Caller-Callee-ID-Number'], FIELD_LIMITS.text),
+    otherLeg: idOf(h['Other-Leg-Unique-ID']),
+    callUuid: idOf(h['Channel-Call-UUID']) ?? idOf(h['variable_call_uuid']),
+    bridgeA: idOf(h['Bridge-A-Unique-ID']),
+    bridgeB: idOf(h['Bridge-B-Unique-ID']),
+    hangupCause: textOf(h['Hangup-Cause'], FIELD_LIMITS.word),
+    application: textOf(h['Application'], FIELD_LIMITS.word),
+    applicationData: textOf(h['Application-Data'], FIELD_LIMITS.long),
+    dtmfDigit: toDigit(h['DTMF-Digit']),
+    recordFilePath: textOf(h['Record-File-Path'], FIELD_LIMITS.long),
+    playbackFilePath: textOf(h['Playback-File-Path'], FIELD_LIMITS.long),
     createdTime: toMicros(h['Caller-Channel-Created-Time']),
     answeredTime: toMicros(h['Caller-Channel-Answered-Time']),
     bridgedTime: toMicros(h['Caller-Channel-Bridged-Time']),
-    agent: nonEmpty(h['variable_callwarden_agent']),
-    group: nonEmpty(h['variable_callwarden_group']),
-    policy: nonEmpty(h['variable_callwarden_policy']),
+    agent: textOf(h['variable_callwarden_agent'], FIELD_LIMITS.extension),
+    group: textOf(h['variable_callwarden_group'], FIELD_LIMITS.name),
+    policy: textOf(h['variable_callwarden_policy'], FIELD_LIMITS.name),
     noRecord: switchTrue(h['variable_callwarden_no_record']),
     eavesdropDtmf: switchTrue(h['variable_eavesdrop_enable_dtmf']),
     eavesdropWhisper: whisperOf(h['variable_eavesdrop_whisper_aleg'], h['variable_eavesdrop_whisper_bleg']),
-    eavesdropKeys: nonEmpty(h['variable_callwarden_eavesdrop_keys']),
+    eavesdropKeys: textOf(h['variable_callwarden_eavesdrop_keys'], 16),
+    dialedUser: textOf(h['variable_dialed_user'], FIELD_LIMITS.extension),
   });
 }
 
@@ -127,46 +156,81 @@ export function channelFacts(event: EslEvent): ChannelFacts | undefined {
  * variables, and their times are whole seconds; `call_uuid` links a b-leg to its a-leg.
  */
 export function rowFacts(row: ChannelRow): ChannelFacts {
+  // parseShowChannels keeps only rows whose uuid passes idOf.
+  const uniqueId = row.uuid;
   const created = toNumber(row.created_epoch);
-  const callstate = nonEmpty(row.callstate);
+  const callstate = textOf(row.callstate, FIELD_LIMITS.word);
   return compact({
     eventName: 'CHANNEL_DATA',
-    uniqueId: row.uuid,
-    hostname: nonEmpty(row.hostname),
-    channelName: nonEmpty(row.name),
-    channelState: nonEmpty(row.state),
+    uniqueId,
+    hostname: textOf(row.hostname, FIELD_LIMITS.text),
+    channelName: textOf(row.name, FIELD_LIMITS.text),
+    channelState: textOf(row.state, FIELD_LIMITS.word),
     callState: callstate,
     // A row has no Answer-State; ACTIVE/HELD means media flows, i.e. the leg was answered.
     answerState: callstate === 'ACTIVE' || callstate === 'HELD' ? 'answered' : undefined,
     direction: toDirection(row.direction),
-    callerNumber: nonEmpty(row.cid_num),
-    destination: nonEmpty(row.dest),
-    calleeNumber: nonEmpty(row.callee_num),
-    callUuid: nonEmpty(row.call_uuid),
-    application: nonEmpty(row.application),
-    applicationData: nonEmpty(row.application_data),
-    createdTime: created === undefined || created === 0 ? undefined : created * 1_000_000,
+    callerNumber: textOf(row.cid_num, FIELD_LIMITS.text),
+    destination: textOf(row.dest, FIELD_LIMITS.text),
+    calleeNumber: textOf(row.callee_num, FIELD_LIMITS.text),
+    callUuid: idOf(row.call_uuid),
+    application: textOf(row.application, FIELD_LIMITS.word),
+    applicationData: textOf(row.application_data, FIELD_LIMITS.long),
+    createdTime: created === undefined || created === 0 ? undefined : saneOrAbsent(created * 1_000_000),
   });
 }
 
-function toNumber(text: string | undefined): number | undefined {
-  if (text === undefined || text === '') return undefined;
+// Values reach here as strings from the parser, but a `show channels` row is parsed JSON and
+// may hold anything: every reader first checks it has a string.
+
+function toNumber(text: unknown): number | undefined {
+  if (typeof text !== 'string' || text === '' || text.length > 32) return undefined;
   const n = Number(text);
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** FreeSWITCH writes 0 for a time that has not happened (e.g. Caller-Channel-Answered-Time). */
-function toMicros(text: string | undefined): Micros | undefined {
+/** Event-Sequence: a counter, so a non-negative safe integer (else dedup's window would be poisoned). */
+function toSequence(text: unknown): number | undefined {
   const n = toNumber(text);
-  return n === undefined || n <= 0 ? undefined : n;
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-function toDirection(text: string | undefined): 'inbound' | 'outbound' | undefined {
+/**
+ * FreeSWITCH writes 0 for a time that has not happened (e.g. Caller-Channel-Answered-Time);
+ * a time outside the sane range is absent too, never a value that breaks `Date` later.
+ */
+function toMicros(text: unknown): Micros | undefined {
+  const n = toNumber(text);
+  return n === undefined || n <= 0 ? undefined : saneOrAbsent(n);
+}
+
+function saneOrAbsent(micros: number): Micros | undefined {
+  return isSaneMicros(micros) ? micros : undefined;
+}
+
+function toDirection(text: unknown): 'inbound' | 'outbound' | undefined {
   return text === 'inbound' || text === 'outbound' ? text : undefined;
 }
 
-function nonEmpty(text: string | undefined): string | undefined {
-  return text === undefined || text === '' ? undefined : text;
+// C0 controls and DEL. URL-decoding turns `%0A` into a real line feed: such a value must
+// never travel on as if it were a name or number (it could end an ESL header if echoed).
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A bounded, printable, non-empty string; anything else is absent. */
+export function textOf(text: unknown, maxLength: number): string | undefined {
+  if (typeof text !== 'string' || text === '' || text.length > maxLength || CONTROL.test(text)) return undefined;
+  return text;
+}
+
+/** An identifier (uuid) as FreeSWITCH writes it: bounded, no space or control character. */
+export function idOf(text: unknown): string | undefined {
+  const id = textOf(text, FIELD_LIMITS.id);
+  return id === undefined || /\s/.test(id) ? undefined : id;
+}
+
+/** One DTMF symbol (0-9, *, #, A-D); FreeSWITCH sends exactly one per event. */
+function toDigit(text: unknown): string | undefined {
+  return typeof text === 'string' && /^[0-9*#A-Da-d]$/.test(text) ? text : undefined;
 }
 
 function whisperOf(aleg: string | undefined, bleg: string | undefined): 'aleg' | 'bleg' | undefined {

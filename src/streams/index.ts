@@ -2,6 +2,7 @@
 
 export * from './node-event';
 export * from './freeswitch-fields';
+export { MIN_MICROS, MAX_MICROS, isSaneMicros, microsToDate, microsToIso } from './micros';
 export * from './channel-row';
 export * from './dedup-events';
 export * from './tombstones';

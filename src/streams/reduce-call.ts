@@ -188,6 +188,7 @@ function applyLegFacts(leg: LegState, f: ChannelFacts): LegState {
     callerNumber: f.callerNumber ?? leg.callerNumber,
     destination: f.destination ?? leg.destination,
     calleeNumber: f.calleeNumber ?? leg.calleeNumber,
+    dialedUser: f.dialedUser ?? leg.dialedUser,
     createdAt: leg.createdAt ?? (f.eventName === 'CHANNEL_CREATE' ? ts : undefined) ?? f.createdTime,
     eavesdropDtmf: f.eavesdropDtmf ?? leg.eavesdropDtmf,
     eavesdropKeys: f.eavesdropKeys ?? leg.eavesdropKeys,
@@ -321,7 +322,12 @@ function derive(call: CallState): CallState {
   const parties = call.legs.filter((l) => l.role !== 'supervisor');
   const agents = call.legs.filter((l) => l.role === 'agent');
   const legs = call.legs.map((l) => {
-    const extension = l.role === 'agent' ? l.vars.agent ?? l.calleeNumber ?? l.destination : undefined;
+    // Who the agent is decides whose consent counts and who may coach them, so it comes only
+    // from what FreeSWITCH dialled: the dialplan's callwarden_agent, the directory user of a
+    // `user/<ext>` dial (dialed_user), or the destination the b-leg was created for. Never
+    // from Caller-Callee-ID-Number: the answering phone sets that (P-Asserted-Identity,
+    // Remote-Party-ID) and could claim a colleague's extension.
+    const extension = l.role === 'agent' ? l.vars.agent ?? l.dialedUser ?? l.destination : undefined;
     return extension === l.extension ? l : compact({ ...l, extension });
   });
   const liveAgent = [...agents].reverse().find((l) => !l.hungup);

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
 import { FrameParser, safeDecode } from '../../src/esl/parser';
 import { frameToEvent } from '../../src/esl/event';
-import { EslProtocolError } from '../../src/esl/errors';
+import { EslLimitError, EslProtocolError } from '../../src/esl/errors';
 import type { EslFrame } from '../../src/esl/frame';
 import { ALL_TRACES, readTrace } from '../support/traces';
 // modesl ships no types; its parser is our oracle for what each frame means.
@@ -173,7 +173,7 @@ describe('bad input never crashes the parser', () => {
     const garbage = Buffer.alloc(1024, 'x');
     expect(() => {
       for (let i = 0; i < 10; i++) parser.push(garbage);
-    }).to.throw(EslProtocolError, /larger than 4096/);
+    }).to.throw(EslLimitError, /larger than 4096/);
     expect(parser.buffered).to.equal(0);
   });
 

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { Subject } from 'rxjs';
 import { churnRegistry } from './registry-churn';
 import { TestScheduler } from 'rxjs/testing';
-import { CallRegistry } from '../../src/streams/call-registry';
+import { CallRegistry, MAX_CONSECUTIVE_PIPELINE_FAILURES } from '../../src/streams/call-registry';
 import type { CallUpdate } from '../../src/streams/call-table';
 import type { NodeEvent } from '../../src/streams/node-event';
 import { channelEvent, newClock, onNode, twoLegCall, uuidFor } from './synthetic';
@@ -47,7 +47,7 @@ describe('streams/call-registry', () => {
     for (const e of onNode(untilThen)) source.next(e);
     expect(registry.activeCallOfAgent('1001')).to.equal(undefined);
     const second = 'cccccccc-0000-4000-8000-000000000007';
-    const bleg = { 'Call-Direction': 'outbound', 'Channel-Call-UUID': a, 'Other-Leg-Unique-ID': a, 'Caller-Callee-ID-Number': '1002' };
+    const bleg = { 'Call-Direction': 'outbound', 'Channel-Call-UUID': a, 'Other-Leg-Unique-ID': a, 'Caller-Destination-Number': '1002' };
     source.next({ node: 'fs1', event: channelEvent(clock, 'CHANNEL_CREATE', second, bleg) });
     source.next({ node: 'fs1', event: channelEvent(clock, 'CHANNEL_BRIDGE', a, { 'Bridge-A-Unique-ID': a, 'Bridge-B-Unique-ID': second }) });
     const call = registry.activeCallOfAgent('1002')!;
@@ -61,15 +61,17 @@ describe('streams/call-registry', () => {
     expect(registry.callsOfAgent('1001').map((c) => c.callId)).to.deep.equal([a]); // history, not active
   });
 
-  it('an error from the source is reported, and calls$ stays open for a re-attach', () => {
-    const errors: unknown[] = [];
-    const registry = new CallRegistry({ onError: (e) => errors.push(e) });
+  it('a source that stays errored is reported, left after MAX tries, and calls$ stays open for a new attach', () => {
+    const reports: Array<{ restarts: number; gaveUp: boolean }> = [];
+    const registry = new CallRegistry({ onPipelineError: (_e, restarts, gaveUp) => reports.push({ restarts, gaveUp }) });
     let completed = false;
     registry.calls$.subscribe({ complete: () => (completed = true) });
     const broken = new Subject<NodeEvent>();
     registry.attach(broken);
     broken.error(new Error('socket desync'));
-    expect(errors).to.have.length(1);
+    // An errored Subject errors every new subscriber at once: re-attached MAX times, then given up.
+    expect(reports).to.have.length(MAX_CONSECUTIVE_PIPELINE_FAILURES + 1);
+    expect(reports[reports.length - 1]).to.deep.equal({ restarts: MAX_CONSECUTIVE_PIPELINE_FAILURES, gaveUp: true });
     expect(completed).to.equal(false);
     const source = new Subject<NodeEvent>();
     const ended: CallUpdate[] = [];
@@ -77,6 +79,40 @@ describe('streams/call-registry', () => {
     registry.attach(source);
     for (const e of onNode(twoLegCall(newClock(), 1))) source.next(e);
     expect(ended).to.have.length(1);
+  });
+
+  it('heals: a pipeline broken by one event is re-attached (counted, reported) and every call goes on being tracked', () => {
+    const reports: Array<{ message: string; restarts: number; gaveUp: boolean }> = [];
+    const registry = new CallRegistry({ onPipelineError: (e, restarts, gaveUp) => reports.push({ message: (e as Error).message, restarts, gaveUp }) });
+    const source = new Subject<NodeEvent>();
+    const sub = registry.attach(source);
+    const ended: string[] = [];
+    registry.calls$.subscribe((u) => u.kind === 'ended' && ended.push(u.call.callId));
+    const clock = newClock();
+    const first = onNode(twoLegCall(clock, 1));
+    const second = onNode(twoLegCall(clock, 2));
+    // Half of call 1, then an event no operator expects (an event object that is not one):
+    // dedup's filter throws on it, which errors the whole pipeline.
+    for (const e of first.slice(0, 5)) source.next(e);
+    expect(registry.get(uuidFor(1, 'a'))?.legs).to.have.length(2);
+    source.next({ node: 'fs1', event: null } as unknown as NodeEvent);
+    expect(reports).to.have.length(1);
+    expect(reports[0]).to.include({ restarts: 1, gaveUp: false });
+    expect(registry.pipelineRestarts).to.equal(1);
+    // The rest of call 1 and all of call 2 arrive after the failure: both are followed to their end.
+    for (const e of [...first.slice(5), ...second]) source.next(e);
+    expect(ended).to.deep.equal([uuidFor(1, 'a'), uuidFor(2, 'a')]);
+    expect(registry.size).to.equal(0);
+    expect(registry.routeCount).to.equal(0);
+    // A second poison event later is healed the same way (the count is not a one-off).
+    source.next({ node: 'fs1', event: null } as unknown as NodeEvent);
+    expect(registry.pipelineRestarts).to.equal(2);
+    const third = onNode(twoLegCall(clock, 3));
+    for (const e of third) source.next(e);
+    expect(ended).to.have.length(3);
+    // Unsubscribing what attach returned detaches the current (re-attached) pipeline.
+    sub.unsubscribe();
+    expect(source.observed).to.equal(false);
   });
 
   // A count, not a timing: 1,000 calls prove the same invariants as 10,000 (nothing is kept per

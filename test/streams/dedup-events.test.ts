@@ -15,7 +15,9 @@ describe('streams/dedup-events', () => {
       { title: 'a repeat is a duplicate', window: 4, feed: [1, 2, 2, 1], want: ['new', 'new', 'duplicate', 'duplicate'] },
       { title: 'a late but unseen number inside the window is new', window: 4, feed: [1, 3, 2, 2], want: ['new', 'new', 'new', 'duplicate'] },
       { title: 'older than the window is stale', window: 4, feed: [10, 6, 7], want: ['new', 'stale', 'new'] },
-      { title: 'a jump past the window forgets nothing it should know', window: 4, feed: [1, 100, 1, 100, 99], want: ['new', 'new', 'stale', 'duplicate', 'new'] },
+      { title: 'a jump past the window forgets nothing it should know', window: 4, feed: [1, 100, 1, 100, 99], want: ['new', 'new', 'duplicate', 'duplicate', 'new'] },
+      // A hostile sequence number (2^53 - 1) must not make every later real event "too old".
+      { title: 'one huge number poisons one slot, not the stream', window: 4, feed: [5, 2 ** 53 - 1, 6, 7, 8, 9, 9], want: ['new', 'new', 'new', 'stale', 'new', 'new', 'duplicate'] },
     ];
     for (const c of cases) {
       it(c.title, () => {

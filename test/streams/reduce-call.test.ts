@@ -65,7 +65,7 @@ function withHeaders(event: EslEvent, name: string, extra: Record<string, string
       want: [true, [{ path: `/var/lib/freeswitch/recordings/${CALLER}.wav`, leg: CALLER, startedAt: 1795345811101986, active: true }]],
     },
     {
-      title: 'b-leg CREATE: the agent extension from Caller-Callee-ID-Number',
+      title: 'b-leg CREATE: the agent extension from the dialled destination',
       state: () => fold(upTo(coach, 552), legs),
       pick: (s) => [s.agentExtension, legOf(s, AGENT)?.role, legOf(s, AGENT)?.direction, s.legs.length],
       want: ['1001', 'agent', 'outbound', 2],
