@@ -1,11 +1,12 @@
 // The JSON schema every configuration must satisfy; checked once at start-up.
 
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
+import { LIFECYCLE_SCHEMA } from './lifecycle/lifecycle-config';
 
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['node', 'esl', 'outbound', 'streams', 'log', 'store', 'mqtt'],
+  required: ['node', 'esl', 'outbound', 'streams', 'log', 'store', 'mqtt', 'lifecycle'],
   properties: {
     node: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'this daemon’s name in MQTT topics and logs' },
     esl: {
@@ -74,6 +75,7 @@ export const CONFIG_SCHEMA = {
     recording: { type: 'object' },
     coaching: COACHING_SCHEMA,
     liveOps: LIVE_OPS_SCHEMA,
+    lifecycle: LIFECYCLE_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

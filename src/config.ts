@@ -5,6 +5,7 @@ import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { coachingConfigProblems, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
+import { lifecycleConfigProblems, type LifecycleConfig } from './lifecycle/lifecycle-config';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -42,6 +43,8 @@ export interface CallwardenConfig {
   readonly coaching: CoachingConfig;
   /** LiveCenter: authenticated HTTP commands on live calls (record, listen). */
   readonly liveOps: LiveOpsConfig;
+  /** After the call: mp3, purge, mail, storage (src/lifecycle). */
+  readonly lifecycle: LifecycleConfig;
 }
 
 export class ConfigError extends Error {
@@ -72,7 +75,7 @@ export function validateConfig(raw: unknown): CallwardenConfig {
     throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
   }
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
-  const coachingProblems = coachingConfigProblems(config.coaching, config.liveOps);
+  const coachingProblems = [...coachingConfigProblems(config.coaching, config.liveOps), ...lifecycleConfigProblems(config.lifecycle)];
   if (coachingProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${coachingProblems.join('\n  ')}`);
   return deepFreeze(config);
 }

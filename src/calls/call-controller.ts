@@ -212,13 +212,14 @@ export class CallController {
     const ev = await this.evaluation(call);
     this.noteDecision(ev);
     const cfg = this.options.recording;
-    const desired = desiredRecording(ev.decision, { callId: call.callId, callerLeg: caller.uuid, directory: cfg.directory, format: cfg.format });
+    const desired = desiredRecording(ev.decision, { callId: call.callId, callerLeg: caller.uuid, directory: cfg.directory, format: recorder.wireFormat() });
     const commands = reconcile(desired, recorder.observed(this.callId));
     for (const command of commands) {
       await recorder.execute(this.callId, command, {
         segment: ev.decision.segment,
         channels: ev.decision.channels,
         policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
+        ...(ev.policy.groupName !== undefined ? { group: ev.policy.groupName } : {}),
       });
     }
   }

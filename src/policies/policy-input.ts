@@ -45,6 +45,12 @@ export interface GroupSettings {
   readonly prompts: PromptFiles;
   /** Where the call goes after the consent prompt: a bridge dial string (e.g. user/1001). Routing only; no rule reads it. */
   readonly target?: string;
+  /** Days this group's recordings are kept (overrides recording.retentionDays); no rule reads it, retention does. */
+  readonly retentionDays?: number;
+  /** Where each finished recording is mailed (src/lifecycle); none = not mailed. */
+  readonly mailTo?: readonly string[];
+  /** false = "do not keep": the file is deleted once the mail was delivered. */
+  readonly keepAfterMail?: boolean;
 }
 
 /**

@@ -30,6 +30,9 @@ const GROUP_KEYS = [
   'consentTries',
   'prompts',
   'target',
+  'retentionDays',
+  'mailTo',
+  'keepAfterMail',
 ] as const;
 const PROMPT_KEYS: readonly (keyof PromptFiles)[] = [
   'consentMenu',
@@ -61,6 +64,8 @@ const PROMPT_RE = /^[^\s\x00-\x1f\x7f]+$/;
 const DTMF_RE = /^[0-9*#A-D]$/;
 // A bridge dial string: one line, no control characters (it goes into a sendmsg header).
 const TARGET_RE = /^[^\x00-\x1f\x7f]+$/;
+// One mail address, no display name: nothing that could add a header or a second recipient.
+const MAIL_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/;
 
 type Obj = Record<string, unknown>;
 
@@ -219,6 +224,25 @@ function validateGroup(
     err(`${key}.target`, 'must be a bridge dial string (e.g. user/1001) without line breaks or surrounding spaces');
   }
 
+  // Lifecycle (README "Recording lifecycle"): kept per group, fixed on each recording when it is made.
+  const groupRetention = value['retentionDays'];
+  if (groupRetention !== undefined && (!Number.isInteger(groupRetention) || (groupRetention as number) < 1 || (groupRetention as number) > 36500)) {
+    err(`${key}.retentionDays`, 'must be an integer from 1 to 36500');
+  }
+  const rawMailTo = value['mailTo'];
+  const mailTo: string[] = [];
+  if (rawMailTo !== undefined) {
+    if (!Array.isArray(rawMailTo)) err(`${key}.mailTo`, 'must be a list of mail addresses');
+    else
+      rawMailTo.forEach((a: unknown, i: number) => {
+        if (typeof a !== 'string' || a.length > 254 || !MAIL_RE.test(a)) err(`${key}.mailTo[${i}]`, 'must be a plain mail address (name@example.org)');
+        else mailTo.push(a);
+      });
+  }
+  const keepAfterMail = value['keepAfterMail'] ?? true;
+  if (typeof keepAfterMail !== 'boolean') err(`${key}.keepAfterMail`, 'must be true or false');
+  else if (!keepAfterMail && mailTo.length === 0) err(`${key}.keepAfterMail`, 'false ("do not keep") needs mailTo: the file is deleted only after it was delivered');
+
   const rawPrompts = value['prompts'] ?? {};
   const prompts: Record<string, string> = {};
   if (!isObject(rawPrompts)) err(`${key}.prompts`, 'must be an object');
@@ -267,6 +291,8 @@ function validateGroup(
     consentTries: tries as number,
     prompts,
     ...(typeof target === 'string' ? { target } : {}),
+    ...(typeof groupRetention === 'number' ? { retentionDays: groupRetention } : {}),
+    ...(mailTo.length > 0 ? { mailTo, keepAfterMail: keepAfterMail as boolean } : {}),
   };
   return { group, errors };
 }

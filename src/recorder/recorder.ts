@@ -30,6 +30,35 @@ export interface RecorderOptions {
   readonly logger: Logger;
   /** Where the daemon finds the file FreeSWITCH wrote at `path` (identity when they share the disk). */
   readonly localPath?: (path: string) => string;
+  /** What happens to a recording after the call (src/lifecycle): format on the wire, terms, mp3 conversion. */
+  readonly lifecycle?: RecorderLifecycle;
+}
+
+/** Terms fixed on each recording when it is made (README "Recording lifecycle"). */
+export interface RecordingTerms {
+  readonly group: string | null;
+  readonly retentionDays: number;
+  readonly mailTo: readonly string[];
+  readonly keepAfterMail: boolean;
+}
+
+/** A finished, checked recording file handed to the lifecycle. */
+export interface FinishedRecording {
+  readonly callId: string;
+  readonly id: string;
+  /** As FreeSWITCH named it (the row's file_path), and where the daemon reads it. */
+  readonly path: string;
+  readonly localPath: string;
+  readonly expectedMs: number | undefined;
+  readonly check: RecordingFileCheck;
+}
+
+export interface RecorderLifecycle {
+  /** The extension FreeSWITCH is told to write: mp3 only where it can (mod_shout). */
+  wireFormat(configured: RecordingFormat): RecordingFormat;
+  termsFor(group: string | undefined): RecordingTerms;
+  /** true when it takes the file over (wav → mp3): the row then stays `converting` until the mp3 is verified. */
+  takeOver(finished: FinishedRecording): boolean;
 }
 
 /** What the controller tells the recorder about a start, for the recordings row. */
@@ -38,6 +67,8 @@ export interface StartContext {
   readonly channels: RecordingChannels;
   /** The effective mode and why, as the row's `policy`. */
   readonly policy: string;
+  /** The group whose settings govern the call (retention, mail). */
+  readonly group?: string;
 }
 
 interface CallRecordings {
@@ -71,6 +102,11 @@ export class Recorder {
 
   constructor(private readonly options: RecorderOptions) {
     this.log = options.logger.child({ module: 'recorder' });
+  }
+
+  /** The file extension a new recording gets: the configured format, unless FreeSWITCH cannot write it. */
+  wireFormat(): RecordingFormat {
+    return this.options.lifecycle?.wireFormat(this.options.recording.format) ?? this.options.recording.format;
   }
 
   observed(callId: string): ObservedRecording {
@@ -155,7 +191,9 @@ export class Recorder {
   private started(callId: string, r: RecordingState, s: CallRecordings): void {
     const ctx = this.contextOf(r.path, s);
     this.evidence(callId, 'fs_confirmed', { event: 'RECORD_START', path: r.path, leg: r.leg, at: isoOf(r.startedAt) });
+    const terms = this.termsOf(ctx);
     this.options.queue.upsertRecording({
+      ...termFields(terms),
       id: recordingId(callId, r.path),
       callId,
       filePath: r.path,
@@ -192,13 +230,17 @@ export class Recorder {
       at: stoppedAt,
     });
     const retentionFrom = r.stoppedAt !== undefined ? r.stoppedAt / 1000 : Date.now();
+    const terms = this.termsOf(ctx);
+    const localPath = (this.options.localPath ?? ((p: string) => p))(r.path);
+    const finished: FinishedRecording = { callId, id: recordingId(callId, r.path), path: r.path, localPath, expectedMs, check };
+    const takenOver = check.status === 'ok' && this.options.lifecycle !== undefined && this.options.lifecycle.takeOver(finished);
     const patch: RecordingPatch = {
-      status: check.status,
+      status: takenOver ? 'converting' : check.status,
       stoppedAt: stoppedAt ?? null,
       durationMs: check.durationMs,
       bytes: check.bytes,
       sha256: check.sha256,
-      retentionUntil: new Date(retentionFrom + this.options.recording.retentionDays * 86_400_000).toISOString(),
+      retentionUntil: new Date(retentionFrom + terms.retentionDays * 86_400_000).toISOString(),
     };
     // A stop whose start we never saw (restart mid-recording) still gets its row.
     if (r.startedAt === undefined) {
@@ -210,8 +252,9 @@ export class Recorder {
         channels: ctx.channels,
         segment: ctx.segment,
         policy: ctx.policy.slice(0, 64),
+        ...termFields(terms),
         ...patch,
-        status: check.status,
+        status: patch.status ?? check.status,
       });
     } else this.options.queue.updateRecording(recordingId(callId, r.path), patch);
     this.evidence(callId, 'recording_checked', {
@@ -230,6 +273,13 @@ export class Recorder {
       segment: ctx.segment,
       ...(check.status === 'bad' ? { reason: check.problems.join('; ') } : {}),
     });
+  }
+
+  /** The group's terms; a recording this run did not start gets the global ones (its group is unknown here). */
+  private termsOf(ctx: StartContext): RecordingTerms {
+    return (
+      this.options.lifecycle?.termsFor(ctx.group) ?? { group: ctx.group ?? null, retentionDays: this.options.recording.retentionDays, mailTo: [], keepAfterMail: true }
+    );
   }
 
   private contextOf(path: string, s: CallRecordings): StartContext {
@@ -260,6 +310,10 @@ export class Recorder {
 /** Stable per file, so a replayed outbox write or a second daemon updates the same row. */
 export function recordingId(callId: string, path: string): string {
   return `${callId.slice(0, 40)}/${basename(path).slice(0, 20)}`;
+}
+
+function termFields(t: RecordingTerms): Pick<RecordingUpsert, 'group' | 'retentionDays' | 'mailTo' | 'keepAfterMail'> {
+  return { group: t.group, retentionDays: t.retentionDays, mailTo: t.mailTo.length > 0 ? t.mailTo : null, keepAfterMail: t.keepAfterMail };
 }
 
 function formatOf(path: string, fallback: RecordingFormat): RecordingFormat {

@@ -8,6 +8,10 @@ export interface StoreTables {
   readonly monitorSessions: string;
   readonly agentConsents: string;
   readonly agentCallCounters: string;
+  /** Legal holds per call or phone number (src/lifecycle): they block every deletion. */
+  readonly legalHolds: string;
+  /** The durable mail queue (src/lifecycle): one row per recording to mail. */
+  readonly mailQueue: string;
   /** knex's own bookkeeping; knex adds `_lock` for its lock table. */
   readonly migrations: string;
 }
@@ -22,6 +26,8 @@ export function storeTables(prefix = ''): StoreTables {
     monitorSessions: `${prefix}monitor_sessions`,
     agentConsents: `${prefix}agent_consents`,
     agentCallCounters: `${prefix}agent_call_counters`,
+    legalHolds: `${prefix}legal_holds`,
+    mailQueue: `${prefix}mail_queue`,
     migrations: `${prefix}knex_migrations`,
   };
 }

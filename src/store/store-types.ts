@@ -5,7 +5,8 @@ import { TimeInput } from './time';
 export type CallDirection = 'inbound' | 'outbound' | 'internal';
 export type RecordingChannels = 'caller' | 'agent' | 'both';
 export type RecordingFormat = 'mp3' | 'wav';
-export type RecordingStatus = 'recording' | 'ok' | 'bad' | 'deleted';
+/** `converting`: a wav being encoded to mp3 (src/lifecycle); `ok` once the final file is verified. */
+export type RecordingStatus = 'recording' | 'converting' | 'ok' | 'bad' | 'deleted';
 export type MonitorMode = 'listen' | 'talk' | 'whisper' | 'conference';
 
 /** Evidence kinds the daemon writes; other strings are accepted so new kinds need no schema change. */
@@ -86,6 +87,16 @@ export interface RecordingUpsert {
   policy?: string | null;
   status: RecordingStatus;
   retentionUntil?: TimeInput | null;
+  /** Terms fixed when the recording is made (src/lifecycle). */
+  group?: string | null;
+  retentionDays?: number | null;
+  mailTo?: readonly string[] | null;
+  keepAfterMail?: boolean | null;
+  /** What the purge did (deletedAt, deleteRule) or failed to do (deleteError, deleteAttempts). */
+  deletedAt?: TimeInput | null;
+  deleteRule?: string | null;
+  deleteError?: string | null;
+  deleteAttempts?: number;
 }
 
 export type RecordingPatch = Partial<Omit<RecordingUpsert, 'id' | 'callId'>>;
@@ -105,6 +116,14 @@ export interface RecordingRecord {
   policy: string | null;
   status: RecordingStatus;
   retentionUntil: string | null;
+  group: string | null;
+  retentionDays: number | null;
+  mailTo: string[];
+  keepAfterMail: boolean;
+  deletedAt: string | null;
+  deleteRule: string | null;
+  deleteError: string | null;
+  deleteAttempts: number;
 }
 
 export interface MonitorModeChange {
