@@ -13,7 +13,11 @@ commands:
                            calls in the database since a time (90m, 24h, 7d or ISO date)
   evidence <call-id>       the call's consent evidence and whether its hash chain verifies
                            (exit 0 verifies, 3 broken, 4 no evidence)
-  purge [--dry-run]        delete recordings past their retention date (the daemon does it hourly)
+  purge [--dry-run]        delete recordings past their group's retention or mailed under "do not keep",
+                           unless on legal hold; prints a table (the daemon does it hourly)
+  hold add|remove|list     legal holds per call (--call) or phone number (--number); block every deletion
+  mail [--failed]          the mail queue: pending, sent, failed
+  storage                  space used and needed, KB per minute, days left on the volume
   help                     this text`;
 
 const print = (line: string): void => console.log(line);
@@ -28,7 +32,10 @@ async function main(argv: string[]): Promise<number> {
       // Calls: consent flow, bridge, recording policies (src/calls/, src/recorder/). The
       // controllers table is also live operations' RecordingControl, so it comes first.
       const { CallControllers, adoptRunningCalls, createCallHandler } = await import('./calls');
-      const controllers = new CallControllers();
+      // After the call: mp3, retention terms, mail, storage (src/lifecycle).
+      const { RecordingLifecycle } = await import('./lifecycle/recording-lifecycle');
+      const lifecycle = new RecordingLifecycle(config, logger);
+      const controllers = new CallControllers({ lifecycle });
       const calls = createCallHandler({ recording: config.recording, logger, controllers });
       // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
       const { Coaching } = await import('./coaching');
@@ -39,12 +46,14 @@ async function main(argv: string[]): Promise<number> {
         logger.info(`${signal}: stopping`);
         adoption?.stop();
         await coaching.stop();
+        await lifecycle.stop();
         await daemon.stop();
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await daemon.start();
+      await lifecycle.start(daemon);
       // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
       adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });
       await coaching.start(daemon);
@@ -66,6 +75,12 @@ async function main(argv: string[]): Promise<number> {
       const { purgeCommand } = await import('./commands/purge');
       return purgeCommand(loadConfig(), argv.slice(1), print);
     }
+    case 'hold':
+      return (await import('./commands/hold')).holdCommand(loadConfig(), argv.slice(1), print);
+    case 'mail':
+      return (await import('./commands/mail')).mailCommand(loadConfig(), argv.slice(1), print);
+    case 'storage':
+      return (await import('./commands/storage')).storageCommand(loadConfig(), argv.slice(1), print);
     case 'help':
     case '--help':
     case '-h':

@@ -242,7 +242,10 @@ export class CallController {
       operatorRequests: this.operatorRequests,
       ...(adopted ? { seeded: true } : {}),
     });
-    const input: PolicyInput = adopted && adopted.transfers.length > 0 ? { ...fresh, transfers: [...adopted.transfers, ...fresh.transfers] } : fresh;
+    const joined: PolicyInput = adopted && adopted.transfers.length > 0 ? { ...fresh, transfers: [...adopted.transfers, ...fresh.transfers] } : fresh;
+    // The recording volume's free space (src/lifecycle), for the storage gate.
+    const storage = this.options.recorder.storageFor(this.callId);
+    const input: PolicyInput = storage !== undefined ? { ...joined, storage } : joined;
     return { decision: decideRecording(input), input, policy, ...(extension !== undefined ? { extension } : {}) };
   }
 

@@ -79,6 +79,15 @@ export interface DaemonHealth {
   eslConnected: boolean;
   dbHealthy: boolean;
   outboxPending: number;
+  /** After the call (src/lifecycle): the recording volume and the mail queue; kept from the last report when absent. */
+  lifecycle?: LifecycleHealth;
+}
+
+export interface LifecycleHealth {
+  storage: 'ok' | 'low' | 'critical' | 'unknown';
+  freeMb: number | null;
+  mailPending: number;
+  mailFailed: number;
 }
 
 /** A call's state, or the news that it ended (its retained topic is then cleared). */

@@ -66,6 +66,7 @@ export function statusPayload(fields: StatusFields, now: Date | null): Record<st
     eslConnected: fields.health.eslConnected,
     dbHealthy: fields.health.dbHealthy,
     outboxPending: fields.health.outboxPending,
+    ...(fields.health.lifecycle ? { lifecycle: { ...fields.health.lifecycle } } : {}),
   };
   return {
     state: fields.state,

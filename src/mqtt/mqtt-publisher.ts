@@ -151,7 +151,9 @@ export class MqttPublisher implements CallPublisher {
 
   publishStatus(health: DaemonHealth): void {
     if (this.closing) return;
-    this.health = { eslConnected: health.eslConnected, dbHealthy: health.dbHealthy, outboxPending: health.outboxPending };
+    // The lifecycle part is reported on its own schedule: a health update without it keeps the last one.
+    const lifecycle = health.lifecycle ?? this.health?.lifecycle;
+    this.health = { eslConnected: health.eslConnected, dbHealthy: health.dbHealthy, outboxPending: health.outboxPending, ...(lifecycle ? { lifecycle } : {}) };
     this.enqueueOnlineStatus(false);
   }
 

@@ -16,6 +16,7 @@ import type { OperatorRequest, PolicyInput, RecordingChannels } from './policy-i
 import type { Draft, PolicyRule } from './policy-rule';
 import { describeChannels } from './recording-channels';
 import { consentPromptForMode, type ConsentPromptKind, type RecordingMode } from './recording-mode';
+import { storageGate } from './storage-gate';
 import { supervisorAudio } from './supervisor-audio';
 
 /** The core answer, as stored in the evidence log. */
@@ -44,7 +45,7 @@ export interface RecordingDecision extends Decision {
   readonly masked: boolean;
 }
 
-const GATES: readonly PolicyRule[] = [legalNoticeGate, disabledMode, perCallVeto];
+const GATES: readonly PolicyRule[] = [legalNoticeGate, disabledMode, perCallVeto, storageGate];
 
 /** The rules composed for each mode, in the order they are applied. */
 export const RULES_BY_MODE: Readonly<Record<RecordingMode, readonly PolicyRule[]>> = {

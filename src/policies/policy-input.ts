@@ -98,6 +98,8 @@ export interface OperatorRequest {
   readonly by: string;
 }
 
+import type { StorageState } from './storage-gate';
+
 export interface PolicyInput {
   /** recording.legalNoticeAcknowledged: nothing records until the operator has set it. */
   readonly legalNoticeAcknowledged: boolean;
@@ -121,4 +123,6 @@ export interface PolicyInput {
   readonly supervisors: readonly SupervisorPresence[];
   /** Accepted live-operations starts / stops, in call order; none when absent. */
   readonly operatorRequests?: readonly OperatorRequest[];
+  /** The recording volume's free space (src/lifecycle disk probe); absent = not probed. */
+  readonly storage?: StorageState;
 }

@@ -12,6 +12,7 @@ import {
   type RecordingCommand,
   type RecordingConfig,
   type RecordingFormat,
+  type StorageState,
 } from '../policies';
 import type { RecordingUpsert, RecordingPatch } from '../store';
 import type { CallState, RecordingState } from '../streams';
@@ -59,6 +60,8 @@ export interface RecorderLifecycle {
   termsFor(group: string | undefined): RecordingTerms;
   /** true when it takes the file over (wav → mp3): the row then stays `converting` until the mp3 is verified. */
   takeOver(finished: FinishedRecording): boolean;
+  /** The recording volume's free space as last probed; undefined when unknown. */
+  storage(): StorageState | undefined;
 }
 
 /** What the controller tells the recorder about a start, for the recordings row. */
@@ -107,6 +110,16 @@ export class Recorder {
   /** The file extension a new recording gets: the configured format, unless FreeSWITCH cannot write it. */
   wireFormat(): RecordingFormat {
     return this.options.lifecycle?.wireFormat(this.options.recording.format) ?? this.options.recording.format;
+  }
+
+  /**
+   * The storage gate's input for a call: "critical" stops only new recordings, so a call
+   * with a recording running sees the volume as merely low.
+   */
+  storageFor(callId: string): StorageState | undefined {
+    const state = this.options.lifecycle?.storage();
+    if (state === undefined || state.level !== 'critical') return state;
+    return this.state(callId).observed.running.length > 0 ? { ...state, level: 'low' } : state;
   }
 
   observed(callId: string): ObservedRecording {

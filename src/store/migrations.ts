@@ -151,6 +151,8 @@ const MIGRATIONS: readonly NamedMigration[] = [
         table.string('locked_until', TIME).nullable();
         table.text('last_error').nullable();
         table.string('message_id', 255).nullable();
+        // Only a delivered attachment lets "do not keep" delete the file (a link needs it kept).
+        table.integer('attached').nullable();
         table.string('sent_at', TIME).nullable();
         table.string('created_at', TIME).notNullable();
         table.string('updated_at', TIME).notNullable();

@@ -346,7 +346,7 @@ function recordingColumns(r: RecordingPatch): Row {
     group_name: r.group,
     retention_days: r.retentionDays,
     mail_to: r.mailTo === undefined ? undefined : r.mailTo === null ? null : JSON.stringify(r.mailTo),
-    keep_after_mail: r.keepAfterMail,
+    keep_after_mail: r.keepAfterMail === undefined || r.keepAfterMail === null ? r.keepAfterMail : r.keepAfterMail ? 1 : 0, // better-sqlite3 binds no booleans
     deleted_at: toIsoOrNull(r.deletedAt),
     delete_rule: r.deleteRule,
     delete_error: r.deleteError,
