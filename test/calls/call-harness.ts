@@ -7,6 +7,7 @@ import { adoptRunningCalls, CallControllers, createCallHandler, type CallAdoptio
 import { Coaching, type CoachingConfig, type LiveOpsConfig } from '../../src/coaching';
 import type { CallwardenConfig, DeepPartial } from '../../src/config';
 import { Daemon, routeSessions } from '../../src/daemon';
+import { RecordingLifecycle, type RecordingLifecycleOptions } from '../../src/lifecycle/recording-lifecycle';
 import type { GroupSettings, RecordingConfig } from '../../src/policies';
 import type { DialplanStep } from '../../src/simulator/core';
 import type { ReceivedCommand } from '../../src/simulator/connection';
@@ -46,6 +47,8 @@ export interface HarnessOptions {
   /** Also run coaching (*98*) and live operations, with the call controllers as its RecordingControl. */
   readonly coaching?: DeepPartial<CoachingConfig>;
   readonly liveOps?: DeepPartial<LiveOpsConfig>;
+  /** Run the recording lifecycle (src/lifecycle: mp3, terms, mail, storage) as src/cli.ts does, with these settings. */
+  readonly lifecycle?: { readonly config?: DeepPartial<CallwardenConfig['lifecycle']>; readonly options?: RecordingLifecycleOptions };
 }
 
 export interface Harness {
@@ -55,6 +58,8 @@ export interface Harness {
   readonly controllers: CallController[];
   /** Present when HarnessOptions.coaching was given. */
   readonly coaching?: Coaching;
+  /** Present when HarnessOptions.lifecycle was given. */
+  readonly lifecycle?: RecordingLifecycle;
   readonly log: CapturedLine[];
   readonly recordingsDir: string;
   controllerOf(callId: string): Promise<CallController>;
@@ -98,6 +103,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
     ...(options.liveOps ? { liveOps: options.liveOps } : {}),
+    ...(options.lifecycle?.config ? { lifecycle: options.lifecycle.config } : {}),
   });
   const captured = captureLogger();
   const controllers: CallController[] = [];
@@ -107,11 +113,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     waiting.get(c.callId)?.(c);
   };
   // As src/cli.ts `run`: one controllers table for the call sockets, adoption and live operations.
-  const table = new CallControllers();
+  const lifecycle = options.lifecycle ? new RecordingLifecycle(config, captured.logger, options.lifecycle.options) : undefined;
+  const table = new CallControllers(lifecycle ? { lifecycle } : {});
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
   const coaching = options.coaching ? new Coaching(config, captured.logger, { recordingControl: table }) : undefined;
   const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
   await daemon.start();
+  await lifecycle?.start(daemon);
   const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: captured.logger, controllers: table, onController });
   await coaching?.start(daemon);
   // The simulator's waits re-check on its own model changes; let the daemon's call-state
@@ -129,6 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     controllers,
     ...(coaching ? { coaching } : {}),
+    ...(lifecycle ? { lifecycle } : {}),
     log: captured.entries,
     recordingsDir,
     controllerOf: (callId) => {
@@ -147,6 +156,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       wake.unsubscribe();
       adoption.stop();
       await coaching?.stop();
+      await lifecycle?.stop();
       await daemon.stop();
       if (!options.sim) await sim.stop();
     },
