@@ -150,6 +150,11 @@ export class RecordingLifecycle implements RecorderLifecycle {
     return true;
   }
 
+  /** Probes the volume now (the timer does it every lifecycle.storage.checkIntervalMs). */
+  async checkStorage(): Promise<void> {
+    await this.storageMonitor?.check();
+  }
+
   storage(): StorageState | undefined {
     return this.storageMonitor?.current();
   }
