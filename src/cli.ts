@@ -18,6 +18,8 @@ commands:
   hold add|remove|list     legal holds per call (--call) or phone number (--number); block every deletion
   mail [--failed]          the mail queue: pending, sent, failed
   storage                  space used and needed, KB per minute, days left on the volume
+  subject export <number> [--out dir]
+                           every call, recording and evidence row about a phone number, with a manifest
   help                     this text`;
 
 const print = (line: string): void => console.log(line);
@@ -81,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/mail')).mailCommand(loadConfig(), argv.slice(1), print);
     case 'storage':
       return (await import('./commands/storage')).storageCommand(loadConfig(), argv.slice(1), print);
+    case 'subject':
+      return (await import('./commands/subject')).subjectCommand(loadConfig(), argv.slice(1), print);
     case 'help':
     case '--help':
     case '-h':

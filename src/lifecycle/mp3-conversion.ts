@@ -65,3 +65,32 @@ export async function convertRecordingToMp3(f: FinishedRecording, deps: Mp3Conve
   deps.logger.warn(`recording ${f.path} stays WAV: the mp3 failed its check (${problems.join('; ')})`, { callId: f.callId });
   return { ok: false, problems };
 }
+
+export interface ResumeDeps extends Mp3ConversionDeps {
+  readonly listConverting: () => Promise<Array<{ id: string; callId: string; filePath: string; startedAt: string | null; stoppedAt: string | null }>>;
+  readonly localPath?: (path: string) => string;
+}
+
+/**
+ * A daemon that stopped mid-conversion leaves rows in `converting`: at start each is finished.
+ * The WAV still there → checked and converted again (the mp3, if any, is rewritten); only
+ * the mp3 left → the WAV was removed after a verified mp3, so the row just needs the mp3's figures.
+ */
+export async function resumeConversions(deps: ResumeDeps): Promise<number> {
+  const rows = await deps.listConverting();
+  for (const row of rows) {
+    const local = (deps.localPath ?? ((p: string) => p))(row.filePath);
+    const expectedMs = row.startedAt !== null && row.stoppedAt !== null ? Date.parse(row.stoppedAt) - Date.parse(row.startedAt) : undefined;
+    const wav = await checkRecordingFile(local, 'wav', expectedMs);
+    if (wav.bytes !== null) {
+      if (wav.status === 'ok') await convertRecordingToMp3({ callId: row.callId, id: row.id, path: row.filePath, localPath: local, expectedMs, check: wav }, deps);
+      else deps.updateRecording(row.id, { status: 'bad' });
+      continue;
+    }
+    const mp3 = await checkRecordingFile(mp3PathFor(local), 'mp3', expectedMs);
+    if (mp3.status === 'ok') deps.updateRecording(row.id, { filePath: mp3PathFor(row.filePath), format: 'mp3', bytes: mp3.bytes, sha256: mp3.sha256, durationMs: mp3.durationMs, status: 'ok' });
+    else deps.updateRecording(row.id, { status: 'bad' });
+    deps.appendEvidence(row.callId, 'recording_checked', { path: mp3PathFor(row.filePath), status: mp3.status, bytes: mp3.bytes, durationMs: mp3.durationMs, sha256: mp3.sha256, problems: mp3.problems, resumed: true });
+  }
+  return rows.length;
+}

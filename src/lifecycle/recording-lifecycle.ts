@@ -10,7 +10,7 @@ import type { FinishedRecording, RecorderLifecycle, RecordingTerms } from '../re
 import type { DiskProbe } from './disk-probe';
 import { Mailer, type MailTransport } from './mailer';
 import type { MailStatus } from './mail-queue';
-import { convertRecordingToMp3 } from './mp3-conversion';
+import { convertRecordingToMp3, resumeConversions, type Mp3ConversionDeps } from './mp3-conversion';
 import { mp3Jobs, type Mp3Jobs } from './mp3-jobs';
 import { StorageMonitor } from './storage-monitor';
 
@@ -60,6 +60,23 @@ export class RecordingLifecycle implements RecorderLifecycle {
       onChange: () => this.publishHealth(),
     });
     await this.storageMonitor.start();
+    // Conversions a previous run left unfinished, once the schema is there.
+    void daemon.store.queue.ready().then(
+      () => {
+        const job = resumeConversions({
+          ...this.conversionDeps(),
+          listConverting: async () =>
+            (await daemon.store.repository.knex(daemon.store.repository.tables.recordings).where({ status: 'converting' }).select('id', 'call_id', 'file_path', 'started_at', 'stopped_at')).map(
+              (r: Record<string, unknown>) => ({ id: String(r.id), callId: String(r.call_id), filePath: String(r.file_path), startedAt: r.started_at == null ? null : String(r.started_at), stoppedAt: r.stopped_at == null ? null : String(r.stopped_at) }),
+            ),
+        })
+          .then((n) => n > 0 && this.log.info(`${n} mp3 conversion(s) left by the last run finished`))
+          .catch((err: Error) => this.log.warn(`unfinished mp3 conversions not resumed (${err.message})`));
+        this.conversions.add(job);
+        void job.finally(() => this.conversions.delete(job));
+      },
+      () => undefined,
+    );
     if (this.config.lifecycle.mail.enabled) {
       this.mailer = new Mailer({
         repository: daemon.store.repository,
@@ -131,8 +148,21 @@ export class RecordingLifecycle implements RecorderLifecycle {
     if (this.config.recording.format !== 'mp3' || !f.path.endsWith('.wav')) return false;
     const queue = this.daemon?.store.queue;
     if (!queue) return false;
+    const job = convertRecordingToMp3(f, this.conversionDeps()).catch((err: Error) => this.log.error(`mp3 conversion of ${f.path} failed: ${err.message}`, { callId: f.callId }));
+    this.conversions.add(job);
+    void job.finally(() => this.conversions.delete(job));
+    return true;
+  }
+
+  /** Probes the volume now (the timer does it every lifecycle.storage.checkIntervalMs). */
+  async checkStorage(): Promise<void> {
+    await this.storageMonitor?.check();
+  }
+
+  private conversionDeps(): Mp3ConversionDeps {
+    const queue = this.daemon!.store.queue;
     const mp3 = this.config.lifecycle.mp3;
-    const job = convertRecordingToMp3(f, {
+    return {
       jobs: this.options.jobs ?? mp3Jobs,
       kbps: { mono: mp3.kbpsMono, stereo: mp3.kbpsStereo },
       appendEvidence: (callId, kind, detail) => {
@@ -144,15 +174,7 @@ export class RecordingLifecycle implements RecorderLifecycle {
       },
       updateRecording: (id, patch) => queue.updateRecording(id, patch),
       logger: this.log,
-    }).catch((err: Error) => this.log.error(`mp3 conversion of ${f.path} failed: ${err.message}`, { callId: f.callId }));
-    this.conversions.add(job);
-    void job.finally(() => this.conversions.delete(job));
-    return true;
-  }
-
-  /** Probes the volume now (the timer does it every lifecycle.storage.checkIntervalMs). */
-  async checkStorage(): Promise<void> {
-    await this.storageMonitor?.check();
+    };
   }
 
   storage(): StorageState | undefined {

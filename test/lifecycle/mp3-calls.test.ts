@@ -24,7 +24,7 @@ async function harness(modShout: boolean, retentionDays: number): Promise<Harnes
 }
 
 describe('lifecycle: mp3 on real calls (simulator)', function () {
-  this.timeout(20_000);
+  this.timeout(60_000); // worker threads encoding and decoding real audio on a shared machine
   let h: Harness | undefined;
   afterEach(async () => {
     await h?.stop();

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertRecordingToMp3, mp3PathFor } from '../../src/lifecycle/mp3-conversion';
+import { convertRecordingToMp3, mp3PathFor, resumeConversions } from '../../src/lifecycle/mp3-conversion';
 import { encodeWavToMp3 } from '../../src/lifecycle/mp3-codec';
 import { walkMp3Frames } from '../../src/lifecycle/mp3-frames';
 import { mp3Jobs } from '../../src/lifecycle/mp3-jobs';
@@ -27,7 +27,7 @@ function wav(name: string, seconds: number, stereo: boolean): string {
 const KBPS = { mono: 16, stereo: 32 };
 
 describe('lifecycle: mp3 without mod_shout', function () {
-  this.timeout(20_000);
+  this.timeout(60_000); // worker threads encoding and decoding real audio on a shared machine
 
   it('converts a finished WAV in a worker, verifies the mp3, records both files in the evidence, then removes the WAV', async () => {
     const local = wav('01-both.wav', 30, false);
@@ -80,6 +80,36 @@ describe('lifecycle: mp3 without mod_shout', function () {
     const c = await checkRecordingFile(cut, 'mp3', 20_000);
     expect(c.status).to.equal('bad');
     expect(c.problems.join(' ')).to.match(/lasts 10\.\d s but FreeSWITCH recorded for 20\.0 s/);
+  });
+
+  it('after a crash mid-conversion, the next start finishes each `converting` row: WAV still there → converted; only the mp3 → its figures', async () => {
+    const wavLeft = wav('05-both.wav', 12, false);
+    const mp3Only = wav('06-both.wav', 8, false);
+    writeFileSync(mp3PathFor(mp3Only), encodeWavToMp3(readFileSync(mp3Only), KBPS).mp3);
+    const { unlinkSync } = await import('node:fs');
+    unlinkSync(mp3Only);
+    const started = '2026-01-01T00:00:00.000Z';
+    const rows = [
+      { id: 'r5', callId: 'c5', filePath: wavLeft, startedAt: started, stoppedAt: '2026-01-01T00:00:12.100Z' },
+      { id: 'r6', callId: 'c6', filePath: mp3Only, startedAt: started, stoppedAt: '2026-01-01T00:00:08.000Z' },
+    ];
+    const patches = new Map<string, any>();
+    const evidence: string[] = [];
+    const n = await resumeConversions({
+      listConverting: async () => rows,
+      jobs: mp3Jobs,
+      kbps: KBPS,
+      appendEvidence: (c, kind) => evidence.push(`${c}:${kind}`),
+      updateRecording: (id, p) => patches.set(id, p),
+      logger: captureLogger().logger,
+    });
+    expect(n).to.equal(2);
+    expect(patches.get('r5')).to.deep.include({ format: 'mp3', status: 'ok', filePath: mp3PathFor(wavLeft) });
+    expect(existsSync(wavLeft)).to.equal(false);
+    expect(patches.get('r6')).to.deep.include({ format: 'mp3', status: 'ok', filePath: mp3PathFor(mp3Only) });
+    // lame pads the end to whole frames (576 samples = 72 ms at 8 kHz) and adds its encoder delay.
+    expect(Math.abs(patches.get('r6').durationMs - 8000)).to.be.below(400);
+    expect(evidence).to.include.members(['c5:recording_converted', 'c5:recording_source_removed', 'c6:recording_checked']);
   });
 
   it('frame walk: the frames of any encoded length add up to the decoded duration; junk around them is counted, never taken for audio', () => {
