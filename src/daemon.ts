@@ -164,7 +164,7 @@ export class Daemon {
   private scheduleRetention(): void {
     const run = async () => {
       try {
-        const lines = await runPurge({ repository: this.store.repository, storageDir: this.config.recording.directory, now: new Date() });
+        const lines = await runPurge({ repository: this.store.repository, storageDir: this.config.recording.directory, now: new Date(), defaultRetentionDays: this.config.recording.retentionDays });
         const deleted = lines.filter((l) => l.outcome === 'deleted').length;
         const failed = lines.filter((l) => l.outcome === 'failed');
         if (deleted > 0 || failed.length > 0) this.log.info(`purge: ${deleted} recording(s) deleted with a receipt, ${failed.length} could not be (retried next run)`);

@@ -11,7 +11,7 @@ export async function purgeCommand(config: CallwardenConfig, args: string[], out
   if (unknown.length > 0) throw new UsageError(`purge: unknown argument "${unknown[0]}"`);
   const db = await openRepository(config);
   try {
-    const lines = await runPurge({ repository: db.repository, storageDir: config.recording.directory, now: now(), dryRun });
+    const lines = await runPurge({ repository: db.repository, storageDir: config.recording.directory, now: now(), dryRun, defaultRetentionDays: config.recording.retentionDays });
     for (const line of purgeTable(lines)) out(line);
     const count = (o: string) => lines.filter((l) => l.outcome === o).length;
     out(

@@ -22,6 +22,8 @@ export interface MailerOptions {
   readonly now?: () => Date;
   /** Replaces the SMTP transport built from config (never needed outside tests of odd servers). */
   readonly transport?: MailTransport;
+  /** recording.retentionDays, for the purge after a "do not keep" delivery. */
+  readonly defaultRetentionDays?: number;
   /** Called with the queue's counts after each run (MQTT status). */
   readonly onCounts?: (counts: Record<MailStatus, number>) => void;
 }
@@ -133,7 +135,7 @@ export class Mailer {
         if (!rec.keepAfterMail) {
           if (!msg.attached) this.log.warn(`recording ${rec.id}: group does not keep mailed recordings, but it was too large to attach; kept until its retention ends so the link works`, { callId: rec.callId });
           else {
-            const lines = await runPurge({ repository: repo, storageDir: this.options.storageDir, now: this.now(), ids: [rec.id] });
+            const lines = await runPurge({ repository: repo, storageDir: this.options.storageDir, now: this.now(), ids: [rec.id], defaultRetentionDays: this.options.defaultRetentionDays ?? 36500 });
             for (const l of lines.filter((x) => x.outcome !== 'deleted')) this.log.warn(`recording ${rec.id} mailed but not deleted (${l.outcome}: ${l.detail})`, { callId: rec.callId });
           }
         }

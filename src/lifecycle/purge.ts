@@ -20,6 +20,11 @@ export interface PurgeOptions {
   readonly removeFile?: (path: string) => Promise<void>;
   /** Only these recordings (the mailer's "do not keep" after one delivery). */
   readonly ids?: readonly string[];
+  /**
+   * recording.retentionDays: for a row without terms (its start was seen by no daemon run
+   * that knew its group), counted from its stop, else its start, else when the row was made.
+   */
+  readonly defaultRetentionDays: number;
 }
 
 export type PurgeOutcome = 'deleted' | 'would delete' | 'held' | 'failed';
@@ -39,14 +44,16 @@ export interface PurgeLine {
 type Row = Record<string, unknown>;
 
 /** Recordings due under some rule, and those whose deletion failed before (retried every run). */
-async function candidates(repo: StoreRepository, now: string, limit: number, ids?: readonly string[]): Promise<Array<{ rec: RecordingRecord; mailSent: boolean }>> {
+async function candidates(repo: StoreRepository, now: string, cutoff: string, limit: number, ids?: readonly string[]): Promise<Array<{ rec: RecordingRecord; mailSent: boolean }>> {
   const t = repo.tables;
   const q = repo
     .knex({ r: t.recordings })
     .leftJoin({ m: t.mailQueue }, 'm.id', 'r.id')
     .whereIn('r.status', ['ok', 'bad'])
     .andWhere((w) => {
-      w.where('r.retention_until', '<=', now).orWhere((x) => x.where('r.keep_after_mail', 0).andWhere('m.status', 'sent').andWhere('m.attached', 1));
+      w.where('r.retention_until', '<=', now)
+        .orWhere((x) => x.where('r.keep_after_mail', 0).andWhere('m.status', 'sent').andWhere('m.attached', 1))
+        .orWhere((x) => x.whereNull('r.retention_until').andWhere((y) => y.where('r.stopped_at', '<=', cutoff).orWhere((z) => z.whereNull('r.stopped_at').andWhere('r.created_at', '<=', cutoff))));
     })
     .select({ id: 'r.id', mailStatus: 'm.status', attached: 'm.attached' })
     .orderBy([{ column: 'r.retention_until' }, { column: 'r.id' }])
@@ -85,11 +92,21 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeLine[]> {
   const root = resolve(options.storageDir);
   const removeFile = options.removeFile ?? ((p: string) => unlink(p));
   const lines: PurgeLine[] = [];
-  for (const { rec, mailSent } of await candidates(repo, nowIso, options.limit ?? 500, options.ids)) {
+  const cutoff = new Date(options.now.getTime() - options.defaultRetentionDays * 86_400_000).toISOString();
+  for (const { rec, mailSent } of await candidates(repo, nowIso, cutoff, options.limit ?? 500, options.ids)) {
     const call = await repo.getCall(rec.callId);
     const holds = await holdsFor(repo, [rec.callId], partyNumbers(call));
     const verdict: RetentionVerdict = retentionVerdict(
-      { status: rec.status, retentionUntil: rec.retentionUntil, retentionDays: rec.retentionDays, group: rec.group, keepAfterMail: rec.keepAfterMail, mailDelivered: mailSent, holds },
+      {
+        status: rec.status,
+        // No terms on the row: the global retention from its stop (the query chose it by that, or by when the row was made).
+        retentionUntil: rec.retentionUntil ?? fallbackUntil(rec, options.defaultRetentionDays, nowIso),
+        retentionDays: rec.retentionUntil === null ? options.defaultRetentionDays : rec.retentionDays,
+        group: rec.group,
+        keepAfterMail: rec.keepAfterMail,
+        mailDelivered: mailSent,
+        holds,
+      },
       nowIso,
     );
     const base = { id: rec.id, callId: rec.callId, filePath: rec.filePath, group: rec.group };
@@ -139,6 +156,12 @@ export async function runPurge(options: PurgeOptions): Promise<PurgeLine[]> {
     }
   }
   return lines;
+}
+
+function fallbackUntil(rec: RecordingRecord, days: number, nowIso: string): string | null {
+  const from = rec.stoppedAt ?? rec.startedAt;
+  if (rec.status !== 'ok' && rec.status !== 'bad') return null;
+  return from === null ? nowIso : new Date(Date.parse(from) + days * 86_400_000).toISOString();
 }
 
 /** Renders purge lines as a fixed-width table for the CLI. */

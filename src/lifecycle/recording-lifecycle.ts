@@ -82,6 +82,7 @@ export class RecordingLifecycle implements RecorderLifecycle {
         repository: daemon.store.repository,
         config: this.config.lifecycle.mail,
         storageDir: this.config.recording.directory,
+        defaultRetentionDays: this.config.recording.retentionDays,
         logger: this.log,
         ...(this.options.mailTransport ? { transport: this.options.mailTransport } : {}),
         ...(this.options.now ? { now: this.options.now } : {}),

@@ -204,9 +204,11 @@ export class Recorder {
   private started(callId: string, r: RecordingState, s: CallRecordings): void {
     const ctx = this.contextOf(r.path, s);
     this.evidence(callId, 'fs_confirmed', { event: 'RECORD_START', path: r.path, leg: r.leg, at: isoOf(r.startedAt) });
-    const terms = this.termsOf(ctx);
+    // Terms only for a recording this run started: one an earlier run started keeps the terms
+    // it was given then (the purge falls back to the global retention where none are known).
+    const known = s.planned.has(r.path);
     this.options.queue.upsertRecording({
-      ...termFields(terms),
+      ...(known ? termFields(this.termsOf(ctx)) : {}),
       id: recordingId(callId, r.path),
       callId,
       filePath: r.path,
@@ -243,6 +245,7 @@ export class Recorder {
       at: stoppedAt,
     });
     const retentionFrom = r.stoppedAt !== undefined ? r.stoppedAt / 1000 : Date.now();
+    const known = s.planned.has(r.path);
     const terms = this.termsOf(ctx);
     const localPath = (this.options.localPath ?? ((p: string) => p))(r.path);
     const finished: FinishedRecording = { callId, id: recordingId(callId, r.path), path: r.path, localPath, expectedMs, check };
@@ -253,7 +256,7 @@ export class Recorder {
       durationMs: check.durationMs,
       bytes: check.bytes,
       sha256: check.sha256,
-      retentionUntil: new Date(retentionFrom + terms.retentionDays * 86_400_000).toISOString(),
+      ...(known ? { retentionUntil: new Date(retentionFrom + terms.retentionDays * 86_400_000).toISOString() } : {}),
     };
     // A stop whose start we never saw (restart mid-recording) still gets its row.
     if (r.startedAt === undefined) {
@@ -265,7 +268,7 @@ export class Recorder {
         channels: ctx.channels,
         segment: ctx.segment,
         policy: ctx.policy.slice(0, 64),
-        ...termFields(terms),
+        ...(known ? termFields(terms) : {}),
         ...patch,
         status: patch.status ?? check.status,
       });
@@ -288,7 +291,7 @@ export class Recorder {
     });
   }
 
-  /** The group's terms; a recording this run did not start gets the global ones (its group is unknown here). */
+  /** The group's terms (for a recording this run planned). */
   private termsOf(ctx: StartContext): RecordingTerms {
     return (
       this.options.lifecycle?.termsFor(ctx.group) ?? { group: ctx.group ?? null, retentionDays: this.options.recording.retentionDays, mailTo: [], keepAfterMail: true }

@@ -146,6 +146,19 @@ for (const backend of selectBackends()) {
       expect(out.find((l) => l.includes('c-evil'))).to.match(/^failed .*outside the storage directory/);
     });
 
+    it('a row without terms (started by a run that did not know its group) falls back to the global retention from its stop', async () => {
+      await repo.upsertCall({ callId: 'c-noterms', caller: '+49 30 6666666', startedAt: new Date(T0) });
+      const path = join(dir, 'c-noterms.mp3');
+      writeFileSync(path, 'no terms');
+      await repo.upsertRecording({ id: 'c-noterms/x', callId: 'c-noterms', filePath: path, format: 'mp3', channels: 'both', status: 'ok', stoppedAt: new Date(T0) });
+      out.length = 0;
+      await purgeCommand(config, ['--dry-run'], print, at(config.recording.retentionDays - 1));
+      expect(out.some((l) => l.includes('c-noterms'))).to.equal(false);
+      await purgeCommand(config, [], print, at(config.recording.retentionDays + 1));
+      expect(out.find((l) => l.includes('c-noterms'))).to.match(new RegExp(`^deleted .*retention: ${config.recording.retentionDays} day\\(s\\) \\(group global\\)`));
+      expect(existsSync(path)).to.equal(false);
+    });
+
     it('refuses holds without a reason or on something that is not a number', async () => {
       const notNumber = await holdCommand(config, ['add', '--number', 'abc', '--reason', 'x'], print).then(() => undefined, (e: Error) => e);
       expect(notNumber?.message).to.match(/not a phone number/);
