@@ -438,7 +438,26 @@ function recordingColumns(r: RecordingPatch): Row {
     policy: r.policy,
     status: r.status,
     retention_until: toIsoOrNull(r.retentionUntil),
+    group_name: r.group,
+    retention_days: r.retentionDays,
+    mail_to: r.mailTo === undefined ? undefined : r.mailTo === null ? null : JSON.stringify(r.mailTo),
+    keep_after_mail: r.keepAfterMail === undefined || r.keepAfterMail === null ? r.keepAfterMail : r.keepAfterMail ? 1 : 0, // better-sqlite3 binds no booleans
+    deleted_at: toIsoOrNull(r.deletedAt),
+    delete_rule: r.deleteRule,
+    delete_error: r.deleteError,
+    delete_attempts: r.deleteAttempts,
   });
+}
+
+/** A JSON list of strings read back from the database; anything else (tampering, corruption) reads as empty. */
+function stringList(v: unknown): string[] {
+  if (v == null) return [];
+  try {
+    const parsed: unknown = JSON.parse(String(v));
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function nullableString(v: unknown): string | null {
@@ -483,6 +502,15 @@ function toRecording(r: Row): RecordingRecord {
     policy: nullableString(r.policy),
     status: String(r.status) as RecordingRecord['status'],
     retentionUntil: nullableString(r.retention_until),
+    group: nullableString(r.group_name),
+    retentionDays: nullableNumber(r.retention_days),
+    mailTo: stringList(r.mail_to),
+    // Absent (rows from before 0030) means kept: only an explicit false deletes after mailing.
+    keepAfterMail: r.keep_after_mail == null ? true : Boolean(Number(r.keep_after_mail)),
+    deletedAt: nullableString(r.deleted_at),
+    deleteRule: nullableString(r.delete_rule),
+    deleteError: nullableString(r.delete_error),
+    deleteAttempts: Number(r.delete_attempts ?? 0),
   };
 }
 
