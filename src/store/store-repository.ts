@@ -299,16 +299,6 @@ export class StoreRepository {
     return (await this.knex(this.tables.recordings).where({ id }).delete()) > 0;
   }
 
-  /** Finished recordings whose retention date is at or before `now`, oldest first. */
-  async listExpiredRecordings(now: TimeInput, limit = 500): Promise<RecordingRecord[]> {
-    const rows = await this.knex(this.tables.recordings)
-      .whereIn('status', ['ok', 'bad'])
-      .andWhere('retention_until', '<=', toIso(now))
-      .orderBy([{ column: 'retention_until' }, { column: 'id' }])
-      .limit(limit);
-    return rows.map(toRecording);
-  }
-
   // ---- monitor sessions ----
 
   async startMonitorSession(session: MonitorSessionStart): Promise<void> {
