@@ -2,11 +2,12 @@
 
 import { AGENTS_SCHEMA } from './agent/agent-config';
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
+import { LIFECYCLE_SCHEMA } from './lifecycle/lifecycle-config';
 
 export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['node', 'esl', 'outbound', 'streams', 'log', 'store', 'evidence', 'mqtt'],
+  required: ['node', 'esl', 'outbound', 'streams', 'log', 'store', 'evidence', 'mqtt', 'lifecycle'],
   properties: {
     node: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'this daemon’s name in MQTT topics and logs' },
     esl: {
@@ -95,6 +96,7 @@ export const CONFIG_SCHEMA = {
     liveOps: LIVE_OPS_SCHEMA,
     // Optional: the recording lamp and the agent topic (src/agent); defaults in agentsConfigOf.
     agents: AGENTS_SCHEMA,
+    lifecycle: LIFECYCLE_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

@@ -9,6 +9,7 @@ import { EvidenceKeyring } from './store/evidence-keys';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { agentsConfigOf, agentsConfigProblems, type AgentsConfig } from './agent/agent-config';
 import { coachingConfigProblems, normaliseCoachingSupervisors, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
+import { lifecycleConfigProblems, type LifecycleConfig } from './lifecycle/lifecycle-config';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -58,6 +59,8 @@ export interface CallwardenConfig {
   readonly liveOps: LiveOpsConfig;
   /** The agent's side: recording lamp (BLF) and the agent topic on MQTT; every key optional. */
   readonly agents: AgentsConfig;
+  /** After the call: mp3, purge, mail, storage (src/lifecycle). */
+  readonly lifecycle: LifecycleConfig;
 }
 
 export class ConfigError extends Error {
@@ -103,7 +106,7 @@ export function validateConfig(raw: unknown): CallwardenConfig {
     throw new ConfigError(`invalid configuration:\n  evidence: ${(err as Error).message}`);
   }
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
-  const coachingProblems = coachingConfigProblems(config.coaching, config.liveOps);
+  const coachingProblems = [...coachingConfigProblems(config.coaching, config.liveOps), ...lifecycleConfigProblems(config.lifecycle)];
   if (coachingProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${coachingProblems.join('\n  ')}`);
   const agentProblems = agentsConfigProblems(config.agents, config.recording);
   if (agentProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${agentProblems.join('\n  ')}`);

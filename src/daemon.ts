@@ -15,7 +15,8 @@ import type { CallAnnotations } from './publishers/call-annotations';
 import { guarded, installRxGuard } from './rx-guard';
 import { toCallRow } from './publishers/call-row';
 import { toCallView } from './publishers/call-view';
-import { EvidenceKeyring, NO_EVIDENCE_KEY, openStore, purgeExpiredRecordings, type Store } from './store';
+import { runPurge } from './lifecycle/purge';
+import { EvidenceKeyring, NO_EVIDENCE_KEY, openStore, type Store } from './store';
 import { CallRegistry, parseShowChannels, type CallState, type NodeEvent } from './streams';
 
 /** What the daemon does with a call FreeSWITCH hands over; resolves when it is done with it. */
@@ -207,24 +208,25 @@ export class Daemon {
   }
 
   /**
-   * Recordings are kept for their retention period and then deleted (file removed, row kept
-   * as `deleted` for the audit trail): at start and every hour.
+   * Recordings are kept for their group's retention period, or until mailed under "do not
+   * keep", and then deleted unless on legal hold (src/lifecycle/purge): at start and every
+   * lifecycle.purgeIntervalMs; failed deletions are retried on each run.
    */
   private scheduleRetention(): void {
     const run = async () => {
       try {
-        const result = await purgeExpiredRecordings({ repository: this.store.repository, storageDir: this.config.recording.directory });
-        if (result.deleted.length > 0 || result.failed.length > 0) {
-          this.log.info(`retention: ${result.deleted.length} recording(s) past their retention date deleted, ${result.failed.length} could not be`);
-        }
-        for (const f of result.failed) this.log.warn(`retention: could not delete ${f.filePath}: ${f.error}`);
+        const lines = await runPurge({ repository: this.store.repository, storageDir: this.config.recording.directory, now: new Date(), defaultRetentionDays: this.config.recording.retentionDays });
+        const deleted = lines.filter((l) => l.outcome === 'deleted').length;
+        const failed = lines.filter((l) => l.outcome === 'failed');
+        if (deleted > 0 || failed.length > 0) this.log.info(`purge: ${deleted} recording(s) deleted with a receipt, ${failed.length} could not be (retried next run)`);
+        for (const f of failed) this.log.warn(`purge: could not delete ${f.filePath} (try ${f.attempts}): ${f.detail}`);
       } catch (err) {
-        this.log.warn(`retention check skipped (${(err as Error).message}); next try in an hour`);
+        this.log.warn(`purge skipped (${(err as Error).message}); next try at the next interval`);
       }
     };
     // After the queue has migrated the schema (it does so as soon as the database answers).
     void this.store.queue.ready().then(run, () => undefined);
-    this.retentionTimer = setInterval(() => void run(), 3_600_000);
+    this.retentionTimer = setInterval(() => void run(), this.config.lifecycle.purgeIntervalMs);
     this.retentionTimer.unref();
   }
 

@@ -317,13 +317,14 @@ export class CallController {
     this.noteDecision(ev);
     this.notePauses(ev);
     const cfg = this.options.recording;
-    const desired = desiredRecording(ev.decision, { callId: call.callId, callerLeg: caller.uuid, directory: cfg.directory, format: cfg.format });
+    const desired = desiredRecording(ev.decision, { callId: call.callId, callerLeg: caller.uuid, directory: cfg.directory, format: recorder.wireFormat() });
     const commands = reconcile(desired, recorder.observed(this.callId));
     for (const command of commands) {
       await recorder.execute(this.callId, command, {
         segment: ev.decision.segment,
         channels: ev.decision.channels,
         policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
+        ...(ev.policy.groupName !== undefined ? { group: ev.policy.groupName } : {}),
       });
     }
     this.noteRecordingStatus();
@@ -442,7 +443,10 @@ export class CallController {
       ...(extension !== undefined ? { extension } : {}),
       ...(adopted ? { seeded: true } : {}),
     });
-    const input: PolicyInput = adopted && adopted.transfers.length > 0 ? { ...fresh, transfers: [...adopted.transfers, ...fresh.transfers] } : fresh;
+    const joined: PolicyInput = adopted && adopted.transfers.length > 0 ? { ...fresh, transfers: [...adopted.transfers, ...fresh.transfers] } : fresh;
+    // The recording volume's free space (src/lifecycle), for the storage gate.
+    const storage = this.options.recorder.storageFor(this.callId);
+    const input: PolicyInput = storage !== undefined ? { ...joined, storage } : joined;
     return { decision: decideRecording(input), input, policy, ...(extension !== undefined ? { extension } : {}) };
   }
 

@@ -4,7 +4,7 @@ import type { RecordingControl, RecordingControlResult, RecordingRequester } fro
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
 import type { RecordingConfig } from '../policies';
-import { Recorder } from '../recorder';
+import { Recorder, type RecorderLifecycle } from '../recorder';
 import type { CallAgentListener } from './call-agent-snapshot';
 import type { CallClock } from './call-clock';
 import type { CallController } from './call-controller';
@@ -42,6 +42,9 @@ export class CallControllers implements RecordingControl {
     if (options.listener) this.agentListeners.push(options.listener);
   }
 
+  /** `lifecycle`: what happens to recordings after the call (src/lifecycle), handed to the Recorder. */
+  constructor(private readonly parts: { lifecycle?: RecorderLifecycle } = {}) {}
+
   /** One Recorder per daemon (it owns the observed state of every call's recordings); the inbound connection and store exist once the daemon has started. */
   recorderOf(daemon: Daemon, recording: RecordingConfig, logger: Logger): Recorder {
     let r = this.recorders.get(daemon);
@@ -52,6 +55,7 @@ export class CallControllers implements RecordingControl {
         publisher: daemon.publisher,
         recording,
         logger,
+        ...(this.parts.lifecycle ? { lifecycle: this.parts.lifecycle } : {}),
       });
       this.recorders.set(daemon, r);
     }

@@ -8,6 +8,10 @@ import { callsCommand } from './calls';
 import { evidenceCommand } from './evidence';
 import { auditCommand } from './audit';
 import { purgeCommand } from './purge';
+import { holdCommand } from './hold';
+import { mailCommand } from './mail';
+import { storageCommand } from './storage';
+import { subjectCommand } from './subject';
 import { simulateCommand } from './simulate';
 
 /** In the order `callwarden --help` lists them. A new command: its module, one import, one line here. */
@@ -19,5 +23,9 @@ export const COMMANDS: readonly CliCommand[] = [
   evidenceCommand,
   auditCommand,
   purgeCommand,
+  holdCommand,
+  mailCommand,
+  storageCommand,
+  subjectCommand,
   simulateCommand,
 ];

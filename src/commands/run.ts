@@ -13,7 +13,10 @@ export const runCommand: CliCommand = {
     // Calls: consent flow, bridge, recording policies (src/calls/, src/recorder/). The
     // controllers table is also live operations' RecordingControl, so it comes first.
     const { CallControllers, adoptRunningCalls, createCallHandler } = await import('../calls');
-    const controllers = new CallControllers();
+    // After the call: mp3, retention terms, mail, storage (src/lifecycle).
+    const { RecordingLifecycle } = await import('../lifecycle/recording-lifecycle');
+    const lifecycle = new RecordingLifecycle(config, logger);
+    const controllers = new CallControllers({ lifecycle });
     // The agent's side (src/agent/): what each call shows its agent, on the phone's lamp and on MQTT.
     const { AgentSide } = await import('../agent');
     const agentSide = new AgentSide(config, logger);
@@ -29,12 +32,14 @@ export const runCommand: CliCommand = {
       adoption?.stop();
       await agentSide.stop();
       await coaching.stop();
+      await lifecycle.stop();
       await daemon.stop();
       process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
     await daemon.start();
+    await lifecycle.start(daemon);
     agentSide.start(daemon);
     // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
     adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });

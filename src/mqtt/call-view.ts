@@ -81,6 +81,8 @@ export interface DaemonHealth {
   outboxPending: number;
   /** Why no recording may start now (outbox not writable, no evidence key…); absent or null: they may. */
   recordingBlocked?: string | null;
+  /** After the call (src/lifecycle): the recording volume and the mail queue; kept from the last report when absent. */
+  lifecycle?: LifecycleHealth;
 }
 
 /** What one agent's desk shows (callwarden/<node>/agents/<ext>): the agent's current call as far as recording goes. */
@@ -106,6 +108,13 @@ export interface AgentView {
   monitored: boolean | null;
   /** Who monitors and how; null where not told. */
   monitoredBy: { supervisor: string; mode: CallMonitorMode }[] | null;
+}
+
+export interface LifecycleHealth {
+  storage: 'ok' | 'low' | 'critical' | 'unknown';
+  freeMb: number | null;
+  mailPending: number;
+  mailFailed: number;
 }
 
 /** A call's state, or the news that it ended (its retained topic is then cleared). */

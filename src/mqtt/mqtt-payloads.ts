@@ -88,6 +88,7 @@ export function statusPayload(fields: StatusFields, now: Date | null): Record<st
     outboxPending: fields.health.outboxPending,
     // Only while no recording may start (outbox not writable, no evidence key): absent means they may.
     ...(fields.health.recordingBlocked ? { recordingBlocked: fields.health.recordingBlocked } : {}),
+    ...(fields.health.lifecycle ? { lifecycle: { ...fields.health.lifecycle } } : {}),
   };
   return {
     state: fields.state,

@@ -170,11 +170,14 @@ export class MqttPublisher implements CallPublisher {
 
   publishStatus(health: DaemonHealth): void {
     if (this.closing) return;
+    // The lifecycle part is reported on its own schedule: a health update without it keeps the last one.
+    const lifecycle = health.lifecycle ?? this.health?.lifecycle;
     this.health = {
       eslConnected: health.eslConnected,
       dbHealthy: health.dbHealthy,
       outboxPending: health.outboxPending,
       ...(health.recordingBlocked ? { recordingBlocked: health.recordingBlocked } : {}),
+      ...(lifecycle ? { lifecycle } : {}),
     };
     this.enqueueOnlineStatus(false);
   }

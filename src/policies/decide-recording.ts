@@ -17,6 +17,7 @@ import type { Draft, PolicyRule } from './policy-rule';
 import { describeChannels } from './recording-channels';
 import { consentPromptForMode, type ConsentPromptKind, type RecordingMode } from './recording-mode';
 import { sensitivePause } from './sensitive-pause';
+import { storageGate } from './storage-gate';
 import { supervisorAudio } from './supervisor-audio';
 
 /** The core answer, as stored in the evidence log. */
@@ -45,7 +46,7 @@ export interface RecordingDecision extends Decision {
   readonly masked: boolean;
 }
 
-const GATES: readonly PolicyRule[] = [legalNoticeGate, disabledMode, perCallVeto];
+const GATES: readonly PolicyRule[] = [legalNoticeGate, disabledMode, perCallVeto, storageGate];
 
 /** The rules composed for each mode, in the order they are applied. */
 export const RULES_BY_MODE: Readonly<Record<RecordingMode, readonly PolicyRule[]>> = {

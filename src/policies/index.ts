@@ -28,3 +28,5 @@ export * from './reconcile-recording';
 export * from './recording-config';
 export * from './validate-recording-config';
 export * from './consent-flow';
+export * from './retention-verdict';
+export * from './storage-gate';

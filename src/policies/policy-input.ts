@@ -52,6 +52,12 @@ export interface GroupSettings {
   readonly consentTimeoutMs: number;
   readonly consentTries: number;
   readonly prompts: PromptFiles;
+  /** Days this group's recordings are kept (overrides recording.retentionDays); no rule reads it, retention does. */
+  readonly retentionDays?: number;
+  /** Where each finished recording is mailed (src/lifecycle); none = not mailed. */
+  readonly mailTo?: readonly string[];
+  /** false = "do not keep": the file is deleted once the mail was delivered. */
+  readonly keepAfterMail?: boolean;
 }
 
 /**
@@ -99,6 +105,8 @@ export interface OperatorRequest {
   readonly by: string;
 }
 
+import type { StorageState } from './storage-gate';
+
 export interface PolicyInput {
   /** recording.legalNoticeAcknowledged: nothing records until the operator has set it. */
   readonly legalNoticeAcknowledged: boolean;
@@ -124,4 +132,6 @@ export interface PolicyInput {
   readonly operatorRequests?: readonly OperatorRequest[];
   /** The pause for sensitive input as it stands now (see pauseStateAt); none when absent. */
   readonly pause?: PauseState;
+  /** The recording volume's free space (src/lifecycle disk probe); absent = not probed. */
+  readonly storage?: StorageState;
 }

@@ -34,6 +34,9 @@ const GROUP_KEYS = [
   'consentTries',
   'prompts',
   'target',
+  'retentionDays',
+  'mailTo',
+  'keepAfterMail',
 ] as const;
 const PROMPT_KEYS: readonly (keyof PromptFiles)[] = [
   'consentMenu',
@@ -70,6 +73,8 @@ export const TARGET_MOVED =
   '<action application="set" data="callwarden_target=user/1001"/>, and after `socket`: <action application="bridge" data="${callwarden_target}"/> ' +
   '(freeswitch/dialplan/callwarden.xml). The daemon reads it from the call and hands the call back after the consent flow, ' +
   'so a daemon restart never cuts a bridged call';
+// One mail address, no display name: nothing that could add a header or a second recipient.
+const MAIL_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$/;
 
 type Obj = Record<string, unknown>;
 
@@ -241,6 +246,24 @@ function validateGroup(
   const notifyMonitoring = value['notifyAgentOfMonitoring'];
   if (notifyMonitoring !== undefined && typeof notifyMonitoring !== 'boolean') err(`${key}.notifyAgentOfMonitoring`, 'must be true or false');
 
+  // Lifecycle (README "Recording lifecycle"): kept per group, fixed on each recording when it is made.
+  const groupRetention = value['retentionDays'];
+  if (groupRetention !== undefined && (!Number.isInteger(groupRetention) || (groupRetention as number) < 1 || (groupRetention as number) > 36500)) {
+    err(`${key}.retentionDays`, 'must be an integer from 1 to 36500');
+  }
+  const rawMailTo = value['mailTo'];
+  const mailTo: string[] = [];
+  if (rawMailTo !== undefined) {
+    if (!Array.isArray(rawMailTo)) err(`${key}.mailTo`, 'must be a list of mail addresses');
+    else
+      rawMailTo.forEach((a: unknown, i: number) => {
+        if (typeof a !== 'string' || a.length > 254 || !MAIL_RE.test(a)) err(`${key}.mailTo[${i}]`, 'must be a plain mail address (name@example.org)');
+        else mailTo.push(a);
+      });
+  }
+  const keepAfterMail = value['keepAfterMail'] ?? true;
+  if (typeof keepAfterMail !== 'boolean') err(`${key}.keepAfterMail`, 'must be true or false');
+  else if (!keepAfterMail && mailTo.length === 0) err(`${key}.keepAfterMail`, 'false ("do not keep") needs mailTo: the file is deleted only after it was delivered');
 
   const rawPrompts = value['prompts'] ?? {};
   const prompts: Record<string, string> = {};
@@ -293,6 +316,8 @@ function validateGroup(
     consentTimeoutMs: timeout as number,
     consentTries: tries as number,
     prompts,
+    ...(typeof groupRetention === 'number' ? { retentionDays: groupRetention } : {}),
+    ...(mailTo.length > 0 ? { mailTo, keepAfterMail: keepAfterMail as boolean } : {}),
   };
   return { group, errors };
 }

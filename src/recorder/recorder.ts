@@ -13,6 +13,7 @@ import {
   type RecordingConfig,
   type RecordingFormat,
   safeFileWord,
+  type StorageState,
 } from '../policies';
 import type { RecordingUpsert, RecordingPatch } from '../store';
 import { microsToDate, microsToIso, type CallState, type RecordingState } from '../streams';
@@ -39,6 +40,37 @@ export interface RecorderOptions {
   readonly logger: Logger;
   /** Where the daemon finds the file FreeSWITCH wrote at `path` (identity when they share the disk). */
   readonly localPath?: (path: string) => string;
+  /** What happens to a recording after the call (src/lifecycle): format on the wire, terms, mp3 conversion. */
+  readonly lifecycle?: RecorderLifecycle;
+}
+
+/** Terms fixed on each recording when it is made (README "Recording lifecycle"). */
+export interface RecordingTerms {
+  readonly group: string | null;
+  readonly retentionDays: number;
+  readonly mailTo: readonly string[];
+  readonly keepAfterMail: boolean;
+}
+
+/** A finished, checked recording file handed to the lifecycle. */
+export interface FinishedRecording {
+  readonly callId: string;
+  readonly id: string;
+  /** As FreeSWITCH named it (the row's file_path), and where the daemon reads it. */
+  readonly path: string;
+  readonly localPath: string;
+  readonly expectedMs: number | undefined;
+  readonly check: RecordingFileCheck;
+}
+
+export interface RecorderLifecycle {
+  /** The extension FreeSWITCH is told to write: mp3 only where it can (mod_shout). */
+  wireFormat(configured: RecordingFormat): RecordingFormat;
+  termsFor(group: string | undefined): RecordingTerms;
+  /** true when it takes the file over (wav → mp3): the row then stays `converting` until the mp3 is verified. */
+  takeOver(finished: FinishedRecording): boolean;
+  /** The recording volume's free space as last probed; undefined when unknown. */
+  storage(): StorageState | undefined;
 }
 
 /** What the controller tells the recorder about a start, for the recordings row. */
@@ -47,6 +79,8 @@ export interface StartContext {
   readonly channels: RecordingChannels;
   /** The effective mode and why, as the row's `policy`. */
   readonly policy: string;
+  /** The group whose settings govern the call (retention, mail). */
+  readonly group?: string;
 }
 
 interface CallRecordings {
@@ -102,6 +136,21 @@ export class Recorder {
   onGateOpen(listener: () => void): () => void {
     this.gateListeners.add(listener);
     return () => this.gateListeners.delete(listener);
+  }
+
+  /** The file extension a new recording gets: the configured format, unless FreeSWITCH cannot write it. */
+  wireFormat(): RecordingFormat {
+    return this.options.lifecycle?.wireFormat(this.options.recording.format) ?? this.options.recording.format;
+  }
+
+  /**
+   * The storage gate's input for a call: "critical" stops only new recordings, so a call
+   * with a recording running sees the volume as merely low.
+   */
+  storageFor(callId: string): StorageState | undefined {
+    const state = this.options.lifecycle?.storage();
+    if (state === undefined || state.level !== 'critical') return state;
+    return this.state(callId).observed.running.length > 0 ? { ...state, level: 'low' } : state;
   }
 
   observed(callId: string): ObservedRecording {
@@ -232,7 +281,11 @@ export class Recorder {
     if (!this.ours(callId, r.path, s)) return this.foreignStarted(callId, r);
     const ctx = this.contextOf(r.path, s);
     this.evidence(callId, 'fs_confirmed', { event: 'RECORD_START', path: r.path, leg: r.leg, at: isoOf(r.startedAt) });
+    // Terms only for a recording this run started: one an earlier run started keeps the terms
+    // it was given then (the purge falls back to the global retention where none are known).
+    const known = s.planned.has(r.path);
     this.options.queue.upsertRecording({
+      ...(known ? termFields(this.termsOf(ctx)) : {}),
       id: recordingId(callId, r.path),
       callId,
       filePath: r.path,
@@ -311,13 +364,18 @@ export class Recorder {
       at: stoppedAt,
     });
     const retentionFrom = microsToDate(r.stoppedAt)?.getTime() ?? Date.now();
+    const known = s.planned.has(r.path);
+    const terms = this.termsOf(ctx);
+    const localPath = (this.options.localPath ?? ((p: string) => p))(r.path);
+    const finished: FinishedRecording = { callId, id: recordingId(callId, r.path), path: r.path, localPath, expectedMs, check };
+    const takenOver = check.status === 'ok' && this.options.lifecycle !== undefined && this.options.lifecycle.takeOver(finished);
     const patch: RecordingPatch = {
-      status: check.status,
+      status: takenOver ? 'converting' : check.status,
       stoppedAt: stoppedAt ?? null,
       durationMs: check.durationMs,
       bytes: check.bytes,
       sha256: check.sha256,
-      retentionUntil: new Date(retentionFrom + this.options.recording.retentionDays * 86_400_000).toISOString(),
+      ...(known ? { retentionUntil: new Date(retentionFrom + terms.retentionDays * 86_400_000).toISOString() } : {}),
     };
     // A stop whose start we never saw (restart mid-recording) still gets its row.
     if (r.startedAt === undefined) {
@@ -329,8 +387,9 @@ export class Recorder {
         channels: ctx.channels,
         segment: ctx.segment,
         policy: ctx.policy.slice(0, 64),
+        ...(known ? termFields(terms) : {}),
         ...patch,
-        status: check.status,
+        status: patch.status ?? check.status,
       });
     } else this.options.queue.updateRecording(recordingId(callId, r.path), patch);
     this.evidence(callId, 'recording_checked', {
@@ -350,6 +409,13 @@ export class Recorder {
       segment: ctx.segment,
       ...(check.status === 'bad' ? { reason: check.problems.join('; ') } : {}),
     });
+  }
+
+  /** The group's terms (for a recording this run planned). */
+  private termsOf(ctx: StartContext): RecordingTerms {
+    return (
+      this.options.lifecycle?.termsFor(ctx.group) ?? { group: ctx.group ?? null, retentionDays: this.options.recording.retentionDays, mailTo: [], keepAfterMail: true }
+    );
   }
 
   private contextOf(path: string, s: CallRecordings): StartContext {
@@ -380,6 +446,10 @@ export class Recorder {
 /** Stable per file, so a replayed outbox write or a second daemon updates the same row. */
 export function recordingId(callId: string, path: string): string {
   return `${callId.slice(0, 40)}/${basename(path).slice(0, 20)}`;
+}
+
+function termFields(t: RecordingTerms): Pick<RecordingUpsert, 'group' | 'retentionDays' | 'mailTo' | 'keepAfterMail'> {
+  return { group: t.group, retentionDays: t.retentionDays, mailTo: t.mailTo.length > 0 ? t.mailTo : null, keepAfterMail: t.keepAfterMail };
 }
 
 function formatOf(path: string, fallback: RecordingFormat): RecordingFormat {

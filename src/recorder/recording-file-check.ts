@@ -3,13 +3,15 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { mp3Jobs } from '../lifecycle/mp3-jobs';
+import type { Mp3Measure } from '../lifecycle/mp3-codec';
 import type { RecordingFormat } from '../policies';
 
 export interface RecordingFileCheck {
   readonly status: 'ok' | 'bad';
   readonly bytes: number | null;
   readonly sha256: string | null;
-  /** Measured from the file (WAV); for mp3 the RECORD_START..RECORD_STOP span, since mp3 frames are not parsed here. */
+  /** Measured from the file: the WAV header's data size, or the mp3 as decoded (mpg123, in a worker thread). */
   readonly durationMs: number | null;
   /** Why the file is bad; empty when ok. */
   readonly problems: readonly string[];
@@ -90,7 +92,34 @@ export async function checkRecordingFile(path: string, format: RecordingFormat, 
     }
   } else {
     if (bytes < MP3_MIN_BYTES) problems.push(`the file holds no audio (${bytes} bytes)`);
-    durationMs = expectedMs ?? null;
+    const m = await measure(path);
+    const problem = mp3Problem(m);
+    if (problem !== undefined) problems.push(problem);
+    else {
+      durationMs = m.decoded?.durationMs ?? m.walk.durationMs;
+      if (expectedMs !== undefined && !durationPlausible(durationMs, expectedMs)) {
+        problems.push(`the file lasts ${(durationMs / 1000).toFixed(1)} s but FreeSWITCH recorded for ${(expectedMs / 1000).toFixed(1)} s (RECORD_START..RECORD_STOP)`);
+      }
+    }
   }
   return { status: problems.length === 0 ? 'ok' : 'bad', bytes, sha256, durationMs, problems };
+}
+
+async function measure(path: string): Promise<Mp3Measure> {
+  return mp3Jobs.measure(path);
+}
+
+/**
+ * Why an mp3 cannot be trusted, from its decode and its frame walk: no frames, frames the
+ * decoder refused, or a decoder and a header walk that disagree on its length.
+ */
+export function mp3Problem(m: Mp3Measure): string | undefined {
+  if (m.walk.frames === 0) return 'the file is not a decodable mp3 (no MPEG audio frame found)';
+  if (m.decoded === null) return undefined; // the decoder could not load; the frame walk stands alone
+  if (m.decoded.samples === 0) return 'the file is not a decodable mp3 (the decoder produced no audio)';
+  if (m.decoded.errors > Math.max(1, m.walk.frames * 0.01)) return `the mp3 has ${m.decoded.errors} frame(s) the decoder refused`;
+  if (!durationPlausible(m.decoded.durationMs, m.walk.durationMs)) {
+    return `the mp3 decodes to ${(m.decoded.durationMs / 1000).toFixed(1)} s but its frames add up to ${(m.walk.durationMs / 1000).toFixed(1)} s`;
+  }
+  return undefined;
 }

@@ -123,6 +123,9 @@ export async function executeApi(ctx: ApiContext, line: string, afterReply: Afte
       if (what === 'calls') return json ? showCalls(core) : `${liveSessions(core).filter((s) => s.bridge && s.role !== 'agent').length} total.\n`;
       return '-ERR Invalid command\n';
     }
+    case 'module_exists':
+      // mod_commands answers the bare word, no newline.
+      return core.options.modules.has(args[0] ?? '') ? 'true' : 'false';
     case 'uuid_exists':
       return session() !== undefined ? 'true' : 'false';
     case 'uuid_getvar': {
@@ -187,6 +190,8 @@ function uuidRecord(ctx: ApiContext, args: string[], afterReply: AfterReply): st
   const find = (): Recording | undefined => s.recordings.find((r) => r.requestedPath === path || path === 'all');
   switch (action) {
     case 'start': {
+      // The file is opened when the bug is added: no file interface for .mp3 without mod_shout.
+      if (path.endsWith('.mp3') && !core.options.modules.has('mod_shout')) return '-ERR Cannot record session!\n';
       const limit = args[3] !== undefined ? Number(args[3]) : undefined;
       // The RECORD_* variables are read when the bug is added, and stay channel-wide after.
       const v = (name: string): boolean => s.ch.getVar(name) === 'true';

@@ -34,6 +34,8 @@ export interface CoreOptions {
   readonly dial: (session: Session, host: string, port: number) => Promise<OutboundLink | undefined>;
   /** Called when an originated (agent) leg starts ringing. */
   readonly onLeg?: (leg: Session) => void;
+  /** Loaded modules `module_exists` confirms (mod_shout decides whether `.mp3` can be recorded). */
+  readonly modules: ReadonlySet<string>;
 }
 
 interface Waiter {

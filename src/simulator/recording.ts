@@ -2,6 +2,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { encodeWavToMp3 } from '../lifecycle/mp3-codec';
 
 const RATE = 8000;
 
@@ -67,7 +68,9 @@ export class Recording {
       }
     }
     mkdirSync(dirname(this.filePath), { recursive: true });
-    writeFileSync(this.filePath, Buffer.concat([wavHeader(data.length, channels), data]));
+    const wav = Buffer.concat([wavHeader(data.length, channels), data]);
+    // mod_shout encodes .mp3 with lame; the same encoder stands in for it here.
+    writeFileSync(this.filePath, this.filePath.endsWith('.mp3') ? encodeWavToMp3(wav, { mono: 16, stereo: 32 }).mp3 : wav);
   }
 }
 

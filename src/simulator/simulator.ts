@@ -35,6 +35,11 @@ export interface SimulatorOptions {
   readonly agentAnswerMs?: number;
   /** Real-time guard for waits, so a broken test fails instead of hanging (default 5000 ms). */
   readonly waitTimeoutMs?: number;
+  /**
+   * Whether mod_shout is loaded (mp3 recording). Default true: the traced build loads it
+   * (shutdown.rx unloads mod_shout's MP3 codec and `telecast` api). false = a build without it.
+   */
+  readonly modShout?: boolean;
 }
 
 export interface CallHandle {
@@ -173,6 +178,7 @@ export class Simulator {
       resolveRecordingPath: (p) => this.recordingFile(p),
       dial: (s, host, port) => this.dial(s, host, port),
       onLeg: (leg) => this.onLeg(leg),
+      modules: new Set(['mod_commands', 'mod_sndfile', 'mod_dptools', 'mod_event_socket', ...(options.modShout === false ? [] : ['mod_shout'])]),
     });
     const hb = options.heartbeatSeconds ?? 20;
     if (hb > 0) this.scheduleHeartbeat(hb);

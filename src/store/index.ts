@@ -16,8 +16,6 @@ export type { PseudonymiseResult, SealedLogSpec, SealingOptions } from './sealed
 export { ACCESS_LOG_PERSONAL_FIELDS, EVIDENCE_PERSONAL_FIELDS } from './personal-data';
 export { ensurePrivateDir, ensurePrivateFile } from './file-modes';
 export { createMigrationSource, migrateLatest, migrateRollbackAll, migrationConfig } from './migrations';
-export { listExpiredRecordings, purgeExpiredRecordings } from './retention';
-export type { RetentionOptions, RetentionResult } from './retention';
 export { createStoreKnex, DEFAULT_SQLITE_FILE } from './store-knex';
 export type { StoreClient, StoreDbOptions, StoreLogger } from './store-knex';
 export { StoreRepository } from './store-repository';

@@ -173,6 +173,58 @@ const MIGRATIONS: readonly NamedMigration[] = [
     },
   },
   {
+    // Recording lifecycle (issue 11): the terms fixed on each recording when it is made
+    // (group, retention, mail), what the purge did or failed to do, legal holds, the mail queue.
+    name: '0030-recording-lifecycle',
+    async up(knex, t) {
+      await knex.schema.alterTable(t.recordings, (table) => {
+        table.string('group_name', ID).nullable();
+        table.integer('retention_days').nullable();
+        table.text('mail_to').nullable(); // JSON list of addresses
+        table.boolean('keep_after_mail').nullable();
+        table.string('deleted_at', TIME).nullable();
+        table.string('delete_rule', 128).nullable();
+        table.text('delete_error').nullable();
+        table.integer('delete_attempts').notNullable().defaultTo(0);
+      });
+      await knex.schema.createTable(t.legalHolds, (table) => {
+        table.increments('id').primary();
+        table.string('kind', 8).notNullable(); // 'call' | 'number'
+        table.string('value', 255).notNullable(); // call id, or the number normalised to + and digits
+        table.string('reason', 255).notNullable();
+        table.string('created_by', 128).notNullable();
+        table.string('created_at', TIME).notNullable();
+        table.string('removed_at', TIME).nullable();
+        table.string('removed_by', 128).nullable();
+        table.index(['kind', 'value'], `${t.legalHolds}_kv_idx`);
+      });
+      await knex.schema.createTable(t.mailQueue, (table) => {
+        table.string('id', ID).primary(); // the recording's id: one mail per recording
+        table.string('call_id', ID).notNullable();
+        table.text('recipients').notNullable(); // JSON list
+        table.string('status', 16).notNullable(); // pending | sent | failed
+        table.integer('attempts').notNullable().defaultTo(0);
+        table.string('next_attempt_at', TIME).notNullable();
+        table.string('locked_until', TIME).nullable();
+        table.text('last_error').nullable();
+        table.string('message_id', 255).nullable();
+        // Only a delivered attachment lets "do not keep" delete the file (a link needs it kept).
+        table.integer('attached').nullable();
+        table.string('sent_at', TIME).nullable();
+        table.string('created_at', TIME).notNullable();
+        table.string('updated_at', TIME).notNullable();
+        table.index(['status', 'next_attempt_at'], `${t.mailQueue}_due_idx`);
+      });
+    },
+    async down(knex, t) {
+      await knex.schema.dropTableIfExists(t.mailQueue);
+      await knex.schema.dropTableIfExists(t.legalHolds);
+      await knex.schema.alterTable(t.recordings, (table) => {
+        for (const c of ['group_name', 'retention_days', 'mail_to', 'keep_after_mail', 'deleted_at', 'delete_rule', 'delete_error', 'delete_attempts']) table.dropColumn(c);
+      });
+    },
+  },
+  {
     // A call that ended while no daemon watched its node has no end time to write: the row
     // says why it is closed instead (close-stale-calls). The indexes serve that query and
     // the search for recordings still marked `recording` after every resync.

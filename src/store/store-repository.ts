@@ -299,16 +299,6 @@ export class StoreRepository {
     return (await this.knex(this.tables.recordings).where({ id }).delete()) > 0;
   }
 
-  /** Finished recordings whose retention date is at or before `now`, oldest first. */
-  async listExpiredRecordings(now: TimeInput, limit = 500): Promise<RecordingRecord[]> {
-    const rows = await this.knex(this.tables.recordings)
-      .whereIn('status', ['ok', 'bad'])
-      .andWhere('retention_until', '<=', toIso(now))
-      .orderBy([{ column: 'retention_until' }, { column: 'id' }])
-      .limit(limit);
-    return rows.map(toRecording);
-  }
-
   // ---- monitor sessions ----
 
   async startMonitorSession(session: MonitorSessionStart): Promise<void> {
@@ -438,7 +428,26 @@ function recordingColumns(r: RecordingPatch): Row {
     policy: r.policy,
     status: r.status,
     retention_until: toIsoOrNull(r.retentionUntil),
+    group_name: r.group,
+    retention_days: r.retentionDays,
+    mail_to: r.mailTo === undefined ? undefined : r.mailTo === null ? null : JSON.stringify(r.mailTo),
+    keep_after_mail: r.keepAfterMail === undefined || r.keepAfterMail === null ? r.keepAfterMail : r.keepAfterMail ? 1 : 0, // better-sqlite3 binds no booleans
+    deleted_at: toIsoOrNull(r.deletedAt),
+    delete_rule: r.deleteRule,
+    delete_error: r.deleteError,
+    delete_attempts: r.deleteAttempts,
   });
+}
+
+/** A JSON list of strings read back from the database; anything else (tampering, corruption) reads as empty. */
+function stringList(v: unknown): string[] {
+  if (v == null) return [];
+  try {
+    const parsed: unknown = JSON.parse(String(v));
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function nullableString(v: unknown): string | null {
@@ -483,6 +492,15 @@ function toRecording(r: Row): RecordingRecord {
     policy: nullableString(r.policy),
     status: String(r.status) as RecordingRecord['status'],
     retentionUntil: nullableString(r.retention_until),
+    group: nullableString(r.group_name),
+    retentionDays: nullableNumber(r.retention_days),
+    mailTo: stringList(r.mail_to),
+    // Absent (rows from before 0030) means kept: only an explicit false deletes after mailing.
+    keepAfterMail: r.keep_after_mail == null ? true : Boolean(Number(r.keep_after_mail)),
+    deletedAt: nullableString(r.deleted_at),
+    deleteRule: nullableString(r.delete_rule),
+    deleteError: nullableString(r.delete_error),
+    deleteAttempts: Number(r.delete_attempts ?? 0),
   };
 }
 

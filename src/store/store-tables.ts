@@ -11,6 +11,10 @@ export interface StoreTables {
   /** Who listened to, downloaded or exported what (sealed like the evidence). */
   readonly accessLog: string;
   readonly accessLogHeads: string;
+  /** Legal holds per call or phone number (src/lifecycle): they block every deletion. */
+  readonly legalHolds: string;
+  /** The durable mail queue (src/lifecycle): one row per recording to mail. */
+  readonly mailQueue: string;
   /** knex's own bookkeeping; knex adds `_lock` for its lock table. */
   readonly migrations: string;
 }
@@ -27,6 +31,8 @@ export function storeTables(prefix = ''): StoreTables {
     agentCallCounters: `${prefix}agent_call_counters`,
     accessLog: `${prefix}access_log`,
     accessLogHeads: `${prefix}access_log_heads`,
+    legalHolds: `${prefix}legal_holds`,
+    mailQueue: `${prefix}mail_queue`,
     migrations: `${prefix}knex_migrations`,
   };
 }

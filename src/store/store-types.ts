@@ -6,11 +6,12 @@ export type CallDirection = 'inbound' | 'outbound' | 'internal';
 export type RecordingChannels = 'caller' | 'agent' | 'both';
 export type RecordingFormat = 'mp3' | 'wav';
 /**
+ * `converting`: a wav being encoded to mp3 (src/lifecycle); `ok` once the final file is verified.
  * `foreign`: a recording FreeSWITCH ran on a handled call that callwarden did not start
  * (someone else's uuid_record); `foreign-stopped`: such a recording callwarden stopped
  * because the policy does not allow it. callwarden never reads, judges or deletes their files.
  */
-export type RecordingStatus = 'recording' | 'ok' | 'bad' | 'deleted' | 'foreign' | 'foreign-stopped';
+export type RecordingStatus = 'recording' | 'converting' | 'ok' | 'bad' | 'deleted' | 'foreign' | 'foreign-stopped';
 export type MonitorMode = 'listen' | 'talk' | 'whisper' | 'conference';
 
 /** Evidence kinds the daemon writes; other strings are accepted so new kinds need no schema change. */
@@ -108,6 +109,16 @@ export interface RecordingUpsert {
   policy?: string | null;
   status: RecordingStatus;
   retentionUntil?: TimeInput | null;
+  /** Terms fixed when the recording is made (src/lifecycle). */
+  group?: string | null;
+  retentionDays?: number | null;
+  mailTo?: readonly string[] | null;
+  keepAfterMail?: boolean | null;
+  /** What the purge did (deletedAt, deleteRule) or failed to do (deleteError, deleteAttempts). */
+  deletedAt?: TimeInput | null;
+  deleteRule?: string | null;
+  deleteError?: string | null;
+  deleteAttempts?: number;
 }
 
 export type RecordingPatch = Partial<Omit<RecordingUpsert, 'id' | 'callId'>>;
@@ -127,6 +138,14 @@ export interface RecordingRecord {
   policy: string | null;
   status: RecordingStatus;
   retentionUntil: string | null;
+  group: string | null;
+  retentionDays: number | null;
+  mailTo: string[];
+  keepAfterMail: boolean;
+  deletedAt: string | null;
+  deleteRule: string | null;
+  deleteError: string | null;
+  deleteAttempts: number;
 }
 
 /** A recordings row still `recording`, with when it was last written (close-stale-calls). */

@@ -7,6 +7,7 @@ import { adoptRunningCalls, CallControllers, createCallHandler, type CallAdoptio
 import { Coaching, type CoachingConfig, type LiveOpsConfig } from '../../src/coaching';
 import type { CallwardenConfig, DeepPartial } from '../../src/config';
 import { Daemon, routeSessions } from '../../src/daemon';
+import { RecordingLifecycle, type RecordingLifecycleOptions } from '../../src/lifecycle/recording-lifecycle';
 import type { GroupSettings, RecordingConfig } from '../../src/policies';
 import type { DialplanStep } from '../../src/simulator/core';
 import type { ReceivedCommand } from '../../src/simulator/connection';
@@ -54,6 +55,8 @@ export interface HarnessOptions {
   readonly onTable?: (table: CallControllers, sim: Simulator, config: CallwardenConfig) => void;
   /** Connect the inbound ESL client here instead of the simulator's port (a TcpProxy in front of it). */
   readonly eslPort?: number;
+  /** Run the recording lifecycle (src/lifecycle: mp3, terms, mail, storage) as src/commands/run.ts does, with these settings. */
+  readonly lifecycle?: { readonly config?: DeepPartial<CallwardenConfig['lifecycle']>; readonly options?: RecordingLifecycleOptions };
 }
 
 export interface Harness {
@@ -63,6 +66,8 @@ export interface Harness {
   readonly controllers: CallController[];
   /** Present when HarnessOptions.coaching was given. */
   readonly coaching?: Coaching;
+  /** Present when HarnessOptions.lifecycle was given. */
+  readonly lifecycle?: RecordingLifecycle;
   readonly log: CapturedLine[];
   /** Resolves with the first log line (`level message {meta}`) matching, already written or still to come. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -103,6 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.liveOps ? { liveOps: options.liveOps } : {}),
     ...(options.evidence ? { evidence: options.evidence } : {}),
     ...(options.mqtt ? { mqtt: { url: options.mqtt.url }, node: options.mqtt.node } : {}),
+    ...(options.lifecycle?.config ? { lifecycle: options.lifecycle.config } : {}),
   });
   const captured = captureLogger();
   const controllers: CallController[] = [];
@@ -112,12 +118,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     waiting.get(c.callId)?.(c);
   };
   // As src/cli.ts `run`: one controllers table for the call sockets, adoption and live operations.
-  const table = new CallControllers();
+  const lifecycle = options.lifecycle ? new RecordingLifecycle(config, captured.logger, options.lifecycle.options) : undefined;
+  const table = new CallControllers(lifecycle ? { lifecycle } : {});
   options.onTable?.(table, sim, config);
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
   const coaching = options.coaching ? new Coaching(config, captured.logger, { recordingControl: table }) : undefined;
   const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
   await daemon.start();
+  await lifecycle?.start(daemon);
   const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: captured.logger, controllers: table, onController });
   await coaching?.start(daemon);
   // The simulator's waits re-check on its own model changes; let the daemon's call-state
@@ -135,6 +143,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     controllers,
     ...(coaching ? { coaching } : {}),
+    ...(lifecycle ? { lifecycle } : {}),
     log: captured.entries,
     waitForLog: (pattern, timeoutMs) => captured.waitFor(pattern, timeoutMs),
     recordingsDir,
@@ -154,6 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       wake.unsubscribe();
       adoption.stop();
       await coaching?.stop();
+      await lifecycle?.stop();
       await daemon.stop();
       if (!options.sim) await sim.stop();
     },

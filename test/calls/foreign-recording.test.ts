@@ -1,6 +1,7 @@
 // Issue 9.5: a uuid_record someone else starts on a handled call is stopped and stored as what it is, not as a bad recording of callwarden's.
 
 import { expect } from 'chai';
+import { runPurge } from '../../src/lifecycle/purge';
 import { FOREIGN_STOPPED_REASON } from '../../src/recorder';
 import { TestPeer } from '../simulator/esl-test-client';
 import { until } from '../support/wait';
@@ -50,8 +51,10 @@ describe('calls: a recording callwarden did not start', () => {
       const text = h.log.map((l) => `${l.level} ${l.message}`).join('\n');
       expect(text).to.not.match(/is bad/);
       expect(text).to.contain(`${FOREIGN_STOPPED_REASON}: ${spy}`);
-      // Retention never deletes someone else's file: only ok/bad rows expire.
-      expect((await daemon.store.repository.listExpiredRecordings('2999-01-01T00:00:00Z')).map((r) => r.filePath)).to.not.include(spy);
+      // The purge never deletes someone else's file: only ok/bad rows are ever due.
+      const due = await runPurge({ repository: daemon.store.repository, storageDir: h.recordingsDir, now: new Date('2999-01-01T00:00:00Z'), dryRun: true, defaultRetentionDays: 1 });
+      expect(due.map((l) => l.filePath)).to.not.include(spy);
+      expect(due.length, 'the purge did see the call\'s own recording').to.be.greaterThan(0);
     });
   }
 });

@@ -93,11 +93,12 @@ describe('callwarden CLI', function () {
     await repo.upsertRecording({ ...base, id: 'rec-old', filePath: old, segment: 1, retentionUntil: new Date(Date.now() - 1000).toISOString() });
     await repo.upsertRecording({ ...base, id: 'rec-fresh', filePath: fresh, segment: 2, retentionUntil: new Date(Date.now() + 86_400_000).toISOString() });
     const dry = cli(dbFile, 'purge', '--dry-run');
-    expect(dry.out).to.match(/would delete .*01-both\.wav/);
+    expect(dry.out).to.match(/would delete\s+rec-old\s+call-ok/);
+    expect(dry.out).to.not.match(/rec-fresh/);
     expect(existsSync(old)).to.equal(true);
     const run = cli(dbFile, 'purge');
     expect(run.code).to.equal(0);
-    expect(run.out).to.match(/1 recording\(s\) deleted, 0 failed/);
+    expect(run.out).to.match(/1 recording\(s\) deleted \(receipts in their evidence\), 0 on legal hold, 0 failed/);
     expect(existsSync(old)).to.equal(false);
     expect(existsSync(fresh)).to.equal(true);
     expect((await repo.getRecording('rec-old'))?.status).to.equal('deleted');

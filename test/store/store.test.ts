@@ -6,10 +6,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, a
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Knex } from 'knex';
+import { runPurge } from '../../src/lifecycle/purge';
 import { DEAD_LETTER_FILE, OUTBOX_FILE, OutboxLockedError } from '../../src/store/durable-outbox';
 import { migrateLatest, migrateRollbackAll } from '../../src/store/migrations';
 import { openStore } from '../../src/store/open-store';
-import { purgeExpiredRecordings } from '../../src/store/retention';
 import { createStoreKnex } from '../../src/store/store-knex';
 import { StoreRepository } from '../../src/store/store-repository';
 import { storeTables, StoreTables } from '../../src/store/store-tables';
@@ -82,12 +82,13 @@ function defineStoreSuite(backend: TestBackend): void {
       t.agentCallCounters,
       t.accessLog,
       t.accessLogHeads,
+      t.legalHolds,
+      t.mailQueue,
     ];
 
     it('up creates every table, down removes them, up again works', async function () {
-      const names = await migrateLatest(knex, tables);
-      expect(names).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log', '0040-call-end-reason']);
-      expect(names[0]).to.equal('0001-initial-schema');
+      const names = ['0001-initial-schema', '0010-sealed-evidence-and-access-log', '0030-recording-lifecycle', '0040-call-end-reason'];
+      expect(await migrateLatest(knex, tables)).to.deep.equal(names);
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(true);
       expect(await knex.schema.hasColumn(tables.calls, 'end_reason')).to.equal(true);
       expect(await migrateLatest(knex, tables)).to.deep.equal([]);
@@ -295,6 +296,8 @@ function defineStoreSuite(backend: TestBackend): void {
   });
 
   describe('retention', function () {
+    // The purge itself is src/lifecycle/purge (holds, receipts, mail: test/lifecycle); here its
+    // contract with the recordings table on each backend: only finished rows past their date.
     it('deletes files past retention and marks them deleted; keeps the rest', async function () {
       const storage = newDir('recordings');
       mkdirSync(join(storage, '2026'), { recursive: true });
@@ -306,22 +309,25 @@ function defineStoreSuite(backend: TestBackend): void {
       await repo.upsertRecording({ ...base, id: 'ret-escape', filePath: '../../etc/passwd', status: 'ok', retentionUntil: '2026-01-01T00:00:00Z' });
       await repo.upsertRecording({ ...base, id: 'ret-young', filePath: files.young, status: 'ok', retentionUntil: '2027-01-01T00:00:00Z' });
       await repo.upsertRecording({ ...base, id: 'ret-live', filePath: files.live, status: 'recording', retentionUntil: '2026-01-01T00:00:00Z' });
+      const purge = (dryRun: boolean) => runPurge({ repository: repo, storageDir: storage, now: new Date('2026-06-01T00:00:00Z'), dryRun, defaultRetentionDays: 3650 });
+      const ids = (lines: { id: string; outcome: string }[], outcome: string) => lines.filter((l) => l.outcome === outcome).map((l) => l.id).sort();
 
-      const dry = await purgeExpiredRecordings({ repository: repo, storageDir: storage, now: '2026-06-01T00:00:00Z', dryRun: true });
-      expect(dry.expired.map((r) => r.id).sort()).to.deep.equal(['ret-escape', 'ret-gone', 'ret-old']);
-      expect(dry.deleted).to.deep.equal([]);
+      const dry = await purge(true);
+      expect(ids(dry, 'would delete')).to.deep.equal(['ret-escape', 'ret-gone', 'ret-old']);
+      expect(ids(dry, 'deleted')).to.deep.equal([]);
+      expect(existsSync(join(storage, files.old))).to.equal(true);
 
-      const result = await purgeExpiredRecordings({ repository: repo, storageDir: storage, now: '2026-06-01T00:00:00Z' });
-      expect(result.deleted.sort()).to.deep.equal(['ret-gone', 'ret-old']);
-      expect(result.failed.map((f) => f.id)).to.deep.equal(['ret-escape']);
+      const result = await purge(false);
+      expect(ids(result, 'deleted')).to.deep.equal(['ret-gone', 'ret-old']);
+      expect(ids(result, 'failed')).to.deep.equal(['ret-escape']);
       expect(existsSync(join(storage, files.old))).to.equal(false);
       expect(existsSync(join(storage, files.young))).to.equal(true);
       expect(existsSync(join(storage, files.live))).to.equal(true);
       expect((await repo.getRecording('ret-old'))?.status).to.equal('deleted');
       expect((await repo.getRecording('ret-escape'))?.status).to.equal('ok');
       expect((await repo.getRecording('ret-young'))?.status).to.equal('ok');
-      const again = await purgeExpiredRecordings({ repository: repo, storageDir: storage, now: '2026-06-01T00:00:00Z' });
-      expect(again.deleted).to.deep.equal([]);
+      const again = await purge(false);
+      expect(ids(again, 'deleted')).to.deep.equal([]);
     });
   });
 
