@@ -191,6 +191,6 @@ export function erasureTable(calls: readonly ErasureCallLine[]): string[] {
     for (const f of c.files) rows.push([...callCells, f.recording, f.outcome, f.sha256 ?? f.detail ?? c.detail ?? '']);
   }
   const widths = head.slice(0, -1).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]): string => r.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ');
+  const fmt = (r: string[]): string => r.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd();
   return [fmt(head), ...rows.map(fmt)];
 }

@@ -1,6 +1,7 @@
 // Data-subject erasure on both databases, through the CLI: real files deleted with receipts, the number gone from every row, sealed chains still verify; holds and --dry-run change nothing.
 
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { evidenceCommand } from '../../src/commands/evidence';
 import { subject } from '../../src/commands/subject';
 import { defaultsWith, type CallwardenConfig } from '../../src/config';
 import { addHold, removeHold } from '../../src/lifecycle/legal-holds';
+import { erasureFileAction, subjectErasureVerdict } from '../../src/policies';
 import { createStoreKnex, EvidenceKeyring, judgeCallEvidence, migrateLatest, StoreRepository } from '../../src/store';
 import { selectBackends } from '../store/test-backends';
 import { TEST_EVIDENCE_KEY } from '../support/daemon-config';
@@ -17,6 +19,36 @@ const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 const clock = () => new Date(T0 + 86_400_000);
 /** The subject's number as every spelling of it shares it; no timestamp, id or hash in these rows contains it by chance. */
 const DIGITS = '7654321';
+
+describe('policy: subject erasure verdict', () => {
+  const status = fc.constantFrom('recording', 'converting', 'ok', 'bad', 'deleted', 'foreign', 'foreign-stopped');
+  const calls = fc.array(fc.record({ callId: fc.string({ minLength: 1, maxLength: 8 }), ended: fc.boolean(), recordingStatuses: fc.array(status, { maxLength: 4 }) }), { maxLength: 6 });
+  const hold = fc.record({ id: fc.nat(), kind: fc.constantFrom('call' as const, 'number' as const), value: fc.string({ minLength: 1, maxLength: 12 }), reason: fc.string({ maxLength: 20 }) });
+
+  it('any hold refuses the whole request and names every hold; without one each call is erased or waits, never both, never dropped', () => {
+    fc.assert(
+      fc.property(fc.array(hold, { maxLength: 3 }), calls, (holds, cs) => {
+        const v = subjectErasureVerdict(holds, cs);
+        if (holds.length > 0) {
+          expect(v.action).to.equal('refuse');
+          for (const h of holds) expect(v.action === 'refuse' && v.reason).to.include(`#${h.id} (${h.kind} ${h.value}: ${h.reason})`);
+          return;
+        }
+        expect(v.action).to.equal('erase');
+        if (v.action !== 'erase') return;
+        expect(v.erase.length + v.wait.length).to.equal(cs.length);
+        cs.forEach((c, i) => {
+          const busy = !c.ended || c.recordingStatuses.some((s) => s === 'recording' || s === 'converting');
+          expect(busy ? v.wait.some((w) => w.callId === c.callId) : v.erase.includes(c.callId), `call #${i}`).to.equal(true);
+        });
+      }),
+    );
+  });
+
+  it('never deletes a file still written or converted, nor one callwarden did not start', () => {
+    expect(['recording', 'converting', 'ok', 'bad', 'deleted', 'foreign', 'foreign-stopped'].map(erasureFileAction)).to.deep.equal(['wait', 'wait', 'delete', 'delete', 'already deleted', 'not ours', 'not ours']);
+  });
+});
 
 for (const backend of selectBackends()) {
   describe(`lifecycle: subject erase (${backend.name})`, function () {
