@@ -29,4 +29,5 @@ export * from './recording-config';
 export * from './validate-recording-config';
 export * from './consent-flow';
 export * from './retention-verdict';
+export * from './subject-erasure';
 export * from './storage-gate';
