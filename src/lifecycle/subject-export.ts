@@ -1,4 +1,4 @@
-// Data-subject access (GDPR Art. 15): every call, recording file and evidence row about one phone number, copied out with a manifest.
+// Data-subject access (GDPR Art. 15): every call, recording file, evidence row and access-log entry about one phone number, copied out with a manifest.
 
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -59,6 +59,8 @@ export async function exportSubject(repo: StoreRepository, number: string, stora
     const recordings = await repo.listRecordings(call.callId);
     const evidence = await repo.listEvidence(call.callId);
     const verification = await repo.verifyEvidence(call.callId);
+    // Who viewed, listened to, downloaded or exported this call (the sealed access log).
+    const accessLog = await repo.accessLog.list({ since: new Date(0), callId: call.callId });
     const fileEntries: Row[] = [];
     for (const rec of recordings) {
       if (rec.status === 'deleted') {
@@ -83,8 +85,8 @@ export async function exportSubject(repo: StoreRepository, number: string, stora
       }
     }
     const callFile = `${safeFileWord(call.callId)}.json`;
-    await writeFile(join(outDir, callFile), JSON.stringify({ call, recordings, evidence, evidenceVerifies: verification.ok }, null, 2));
-    manifest.push({ callId: call.callId, startedAt: call.startedAt, details: callFile, evidenceRows: evidence.length, evidenceVerifies: verification.ok, files: fileEntries });
+    await writeFile(join(outDir, callFile), JSON.stringify({ call, recordings, evidence, evidenceVerifies: verification.ok, accessLog }, null, 2));
+    manifest.push({ callId: call.callId, startedAt: call.startedAt, details: callFile, evidenceRows: evidence.length, evidenceVerifies: verification.ok, accessLogEntries: accessLog.length, files: fileEntries });
   }
   const manifestPath = join(outDir, 'manifest.json');
   await writeFile(
@@ -93,8 +95,7 @@ export async function exportSubject(repo: StoreRepository, number: string, stora
       {
         subject: normalised,
         exportedAt: now.toISOString(),
-        // The back office's access log (who listened to or downloaded what) lives in src/web; not part of this build's export yet.
-        accessLog: 'not included: no access log in this build',
+        accessLog: "each call's file lists the access-log entries about it (who viewed, listened to, downloaded or exported it, when, from where)",
         calls: manifest,
       },
       null,

@@ -24,6 +24,8 @@ for (const backend of selectBackends()) {
         await repo.upsertCall({ callId: 'a2', caller: '1001', destination: 'sip:004930-7654321@pbx', startedAt: new Date(t.getTime() + 1000) });
         await repo.upsertCall({ callId: 'b1', caller: '+49 40 7654321', destination: '5000', startedAt: t }); // same tail, other number
         await repo.appendEvidence('a1', 'decision', { record: true });
+        await repo.accessLog.append({ user: 'anna', action: 'listen', callId: 'a1', recordingId: 'a1/01-both.mp3', address: '127.0.0.1', at: t });
+        await repo.accessLog.append({ user: 'anna', action: 'listen', callId: 'b1', address: '127.0.0.1', at: t });
         mkdirSync(join(dir, 'rec', 'a1'), { recursive: true });
         writeFileSync(join(dir, 'rec', 'a1', '01-both.mp3'), 'audio-a1');
         const sha = createHash('sha256').update('audio-a1').digest('hex');
@@ -40,6 +42,11 @@ for (const backend of selectBackends()) {
         expect(manifest.subject).to.equal('+49307654321');
         expect(manifest.calls.map((c: { callId: string }) => c.callId)).to.deep.equal(['a1', 'a2']);
         expect(manifest.calls[0].evidenceVerifies).to.equal(true);
+        // Who listened to this subject's call is part of the answer; others' calls are not.
+        expect(manifest.calls.map((c: { accessLogEntries: number }) => c.accessLogEntries)).to.deep.equal([1, 0]);
+        const a1 = JSON.parse(readFileSync(join(target, 'a1.json'), 'utf8'));
+        expect(a1.accessLog).to.have.length(1);
+        expect(a1.accessLog[0]).to.include({ user: 'anna', action: 'listen', callId: 'a1', recordingId: 'a1/01-both.mp3' });
         expect(manifest.calls[0].files[0]).to.deep.equal({ recording: 'a1/01-both.mp3', file: 'recordings/a1-01-both.mp3', sha256: sha, matchesRecorded: true });
         expect(manifest.calls[0].files[1].status).to.match(/^missing/);
         expect(manifest.calls[1].files[0]).to.deep.include({ status: 'deleted', rule: 'retention: 1 day(s)' });
