@@ -72,7 +72,8 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
     await coaching.start(daemon);
     sim.outbound = { host: '127.0.0.1', port: daemon.outboundPort };
     await daemon.inbound.ready();
-    const url = process.env.CALLWARDEN_TEST_MQTT_URL || daemon.mqtt.embedded?.url;
+    // The publisher's credentials: clearRetained() publishes, which only the daemon may on the embedded broker.
+    const url = process.env.CALLWARDEN_TEST_MQTT_URL || daemon.mqtt.embedded?.publisherUrl;
     ops = await OpsSubscriber.connect(url ?? '', `callwarden/${node}/#`);
   }
 
