@@ -14,6 +14,11 @@ commands:
   evidence <call-id>       the call's consent evidence and whether its hash chain verifies
                            (exit 0 verifies, 3 broken, 4 no evidence)
   purge [--dry-run]        delete recordings past their retention date (the daemon does it hourly)
+  users add|list|passwd|disable|enable|token
+                           people of the back office (see README, "Back office")
+  agents consent|revoke|list
+                           agents' signed recording consents
+  passwd                   print a scrypt hash of a password read from the prompt or stdin
   help                     this text`;
 
 const print = (line: string): void => console.log(line);
@@ -30,14 +35,17 @@ async function main(argv: string[]): Promise<number> {
       const { CallControllers, adoptRunningCalls, createCallHandler } = await import('./calls');
       const controllers = new CallControllers();
       const calls = createCallHandler({ recording: config.recording, logger, controllers });
-      // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
+      // Coaching: *98*<ext> sockets (src/coaching/); live operations are served by src/web/.
       const { Coaching } = await import('./coaching');
-      const coaching = new Coaching(config, logger, { recordingControl: controllers });
+      const coaching = new Coaching(config, logger);
+      const { startWeb } = await import('./web');
+      let web: { close(): Promise<void> } | undefined;
       const daemon = new Daemon(config, logger, { onSession: routeSessions({ calls, coaching: coaching.handler }) });
       let adoption: { stop(): void } | undefined;
       const stop = async (signal: string) => {
         logger.info(`${signal}: stopping`);
         adoption?.stop();
+        await web?.close();
         await coaching.stop();
         await daemon.stop();
         process.exit(0);
@@ -48,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
       adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });
       await coaching.start(daemon);
+      // The HTTP server for people: back office and live operations (the controllers table is their RecordingControl).
+      web = await startWeb(config, daemon, controllers, logger);
       return -1; // keep running
     }
     case 'migrate': {
@@ -65,6 +75,18 @@ async function main(argv: string[]): Promise<number> {
     case 'purge': {
       const { purgeCommand } = await import('./commands/purge');
       return purgeCommand(loadConfig(), argv.slice(1), print);
+    }
+    case 'users': {
+      const { usersCommand } = await import('./commands/users');
+      return usersCommand(loadConfig(), argv.slice(1), print);
+    }
+    case 'agents': {
+      const { agentsCommand } = await import('./commands/agents');
+      return agentsCommand(loadConfig(), argv.slice(1), print);
+    }
+    case 'passwd': {
+      const { passwdCommand } = await import('./commands/users');
+      return passwdCommand(undefined, argv.slice(1), print);
     }
     case 'help':
     case '--help':

@@ -1,6 +1,7 @@
 // The JSON schema every configuration must satisfy; checked once at start-up.
 
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
+import { WEB_SCHEMA } from './web/web-config';
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -74,6 +75,7 @@ export const CONFIG_SCHEMA = {
     recording: { type: 'object' },
     coaching: COACHING_SCHEMA,
     liveOps: LIVE_OPS_SCHEMA,
+    web: WEB_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

@@ -5,6 +5,7 @@ import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { coachingConfigProblems, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
+import { webConfigProblems, type WebConfig } from './web/web-config';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -40,8 +41,10 @@ export interface CallwardenConfig {
   readonly recording: RecordingConfig;
   /** Silent coaching (*98*<ext>): off until enabled and its legal notice acknowledged. */
   readonly coaching: CoachingConfig;
-  /** LiveCenter: authenticated HTTP commands on live calls (record, listen). */
+  /** LiveCenter: whether signed-in users may record/listen on live calls, and how "listen" rings. */
   readonly liveOps: LiveOpsConfig;
+  /** The HTTP server for people (back office + live operations), src/web/. */
+  readonly web: WebConfig;
 }
 
 export class ConfigError extends Error {
@@ -72,7 +75,7 @@ export function validateConfig(raw: unknown): CallwardenConfig {
     throw new ConfigError('invalid configuration:\n  store.url: is required when store.client is mysql2 (CALLWARDEN_DB_URL)');
   }
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
-  const coachingProblems = coachingConfigProblems(config.coaching, config.liveOps);
+  const coachingProblems = [...coachingConfigProblems(config.coaching), ...webConfigProblems(config.web)];
   if (coachingProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${coachingProblems.join('\n  ')}`);
   return deepFreeze(config);
 }

@@ -8,6 +8,11 @@ export interface StoreTables {
   readonly monitorSessions: string;
   readonly agentConsents: string;
   readonly agentCallCounters: string;
+  /** The web back office (src/web/): people, their API tokens, login audit, access log (until the sealed one). */
+  readonly webUsers: string;
+  readonly webApiTokens: string;
+  readonly webAuthEvents: string;
+  readonly webAccessEvents: string;
   /** knex's own bookkeeping; knex adds `_lock` for its lock table. */
   readonly migrations: string;
 }
@@ -22,6 +27,10 @@ export function storeTables(prefix = ''): StoreTables {
     monitorSessions: `${prefix}monitor_sessions`,
     agentConsents: `${prefix}agent_consents`,
     agentCallCounters: `${prefix}agent_call_counters`,
+    webUsers: `${prefix}web_users`,
+    webApiTokens: `${prefix}web_api_tokens`,
+    webAuthEvents: `${prefix}web_auth_events`,
+    webAccessEvents: `${prefix}web_access_events`,
     migrations: `${prefix}knex_migrations`,
   };
 }
