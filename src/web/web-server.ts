@@ -79,7 +79,7 @@ export class WebServer {
       bodyLimit: 16 * 1024,
       logger: false,
       // Ids in paths are UUIDs or digits; anything longer is not ours.
-      maxParamLength: 100,
+      routerOptions: { maxParamLength: 100 },
       ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     }) as unknown as FastifyInstance;
     this.build();

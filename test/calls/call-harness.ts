@@ -13,7 +13,9 @@ import type { ReceivedCommand } from '../../src/simulator/connection';
 import type { Session } from '../../src/simulator/session';
 import { defaultDialplan, Simulator, type CallHandle } from '../../src/simulator/simulator';
 import type { EvidenceRecord, RecordingRecord } from '../../src/store';
+import { startWeb, type WebServer } from '../../src/web';
 import { captureLogger, type CapturedLine } from '../support/capture-logger';
+import { addUsers, OPS1 } from './live-ops-client';
 import { testConfig, tmpOutbox } from '../support/daemon-config';
 import { until } from '../support/wait';
 
@@ -45,6 +47,7 @@ export interface HarnessOptions {
   readonly recordingsDir?: string;
   /** Also run coaching (*98*) and live operations, with the call controllers as its RecordingControl. */
   readonly coaching?: DeepPartial<CoachingConfig>;
+  /** Also run the web server (live operations over HTTP) with user ops1 (supervisor, 2001). */
   readonly liveOps?: DeepPartial<LiveOpsConfig>;
 }
 
@@ -55,6 +58,8 @@ export interface Harness {
   readonly controllers: CallController[];
   /** Present when HarnessOptions.coaching was given. */
   readonly coaching?: Coaching;
+  /** Present when HarnessOptions.liveOps was given. */
+  readonly web?: WebServer;
   readonly log: CapturedLine[];
   readonly recordingsDir: string;
   controllerOf(callId: string): Promise<CallController>;
@@ -97,7 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     store: options.store ?? { filename: ':memory:', outboxDir: tmpOutbox() },
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
-    ...(options.liveOps ? { liveOps: options.liveOps } : {}),
+    ...(options.liveOps ? { liveOps: options.liveOps, web: { enabled: true, port: 0 } } : {}),
   });
   const captured = captureLogger();
   const controllers: CallController[] = [];
@@ -109,11 +114,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   // As src/cli.ts `run`: one controllers table for the call sockets, adoption and live operations.
   const table = new CallControllers();
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
-  const coaching = options.coaching ? new Coaching(config, captured.logger, { recordingControl: table }) : undefined;
+  const coaching = options.coaching ? new Coaching(config, captured.logger) : undefined;
   const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
   await daemon.start();
   const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: captured.logger, controllers: table, onController });
   await coaching?.start(daemon);
+  const web = options.liveOps ? await startWeb(config, daemon, table, captured.logger) : undefined;
+  if (web) await addUsers(daemon, [OPS1]);
   // The simulator's waits re-check on its own model changes; let the daemon's call-state
   // changes wake them too, so one wait can watch both sides.
   const wake = daemon.registry.calls$.subscribe(() => sim.core.notify());
@@ -129,6 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     controllers,
     ...(coaching ? { coaching } : {}),
+    ...(web ? { web } : {}),
     log: captured.entries,
     recordingsDir,
     controllerOf: (callId) => {
@@ -146,6 +154,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async stop() {
       wake.unsubscribe();
       adoption.stop();
+      await web?.close();
       await coaching?.stop();
       await daemon.stop();
       if (!options.sim) await sim.stop();
