@@ -31,7 +31,8 @@ export interface CallSummary {
   readonly recordings: number;
 }
 
-const likeEscape = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** '!' as the LIKE escape: a backslash means different things in MySQL and SQLite string literals. */
+const likeEscape = (text: string): string => text.replace(/[!%_]/g, (c) => `!${c}`);
 
 /**
  * The scope is part of the WHERE clause, so a page never holds a call the user may not
@@ -51,7 +52,7 @@ export async function searchCalls(knex: Knex, t: StoreTables, scope: Scope, sear
     }
     if (search.from) q.andWhere('c.started_at', '>=', search.from.toISOString());
     if (search.to) q.andWhere('c.started_at', '<', search.to.toISOString());
-    if (search.caller) q.andWhereRaw(`c.caller like ? escape '\\'`, [`%${likeEscape(search.caller)}%`]);
+    if (search.caller) q.andWhereRaw(`c.caller like ? escape '!'`, [`%${likeEscape(search.caller)}%`]);
     if (search.agent) q.andWhere('c.agent_extension', search.agent);
     if (search.group) q.andWhere('c.call_group', search.group);
     if (search.recording === 'recorded') q.whereExists(knex(t.recordings).select(knex.raw('1')).whereRaw(`${t.recordings}.call_id = c.call_id`));
