@@ -25,7 +25,7 @@ for (const engine of engines()) {
       // Even when asking for the other group by name.
       expect(ids(await call(f.base, 'GET', '/api/calls?group=support', { user: 'anna' }))).to.deep.equal([]);
 
-      for (const path of [`/api/calls/${f.support.callId}`, `/api/calls/${f.support.callId}/evidence`, `/api/recordings/${f.support.recordingId}/audio`, `/api/recordings/${f.support.recordingId}/download`]) {
+      for (const path of [`/api/calls/${f.support.callId}`, `/api/calls/${f.support.callId}/evidence`, `/api/recordings/${encodeURIComponent(f.support.recordingId)}/audio`, `/api/recordings/${encodeURIComponent(f.support.recordingId)}/download`]) {
         const answer = await call(f.base, 'GET', path, { user: 'anna' });
         expect(answer.status, path).to.equal(404);
       }
@@ -63,7 +63,7 @@ for (const engine of engines()) {
     });
 
     it('streams with Range: 206 with exactly the requested bytes, suffix ranges, 416 beyond the end', async () => {
-      const path = `/api/recordings/${f.sales.recordingId}/audio`;
+      const path = `/api/recordings/${encodeURIComponent(f.sales.recordingId)}/audio`;
       const size = f.sales.audio.length;
       const part = await call(f.base, 'GET', path, { user: 'anna', headers: { range: 'bytes=100-199' } });
       expect(part.status).to.equal(206);
@@ -85,9 +85,9 @@ for (const engine of engines()) {
     });
 
     it('writes an access row for every listen (a seeking player counts once), download and export, before the bytes', async () => {
-      const audio = `/api/recordings/${f.sales.recordingId}/audio`;
+      const audio = `/api/recordings/${encodeURIComponent(f.sales.recordingId)}/audio`;
       for (const range of ['bytes=0-99', 'bytes=500-', 'bytes=100-199']) await call(f.base, 'GET', audio, { user: 'anna', headers: { range } });
-      const download = await call(f.base, 'GET', `/api/recordings/${f.sales.recordingId}/download`, { user: 'anna' });
+      const download = await call(f.base, 'GET', `/api/recordings/${encodeURIComponent(f.sales.recordingId)}/download`, { user: 'anna' });
       expect(download.status).to.equal(200);
       expect(download.headers.get('content-disposition')).to.equal(`attachment; filename="callwarden-2026-11-20T10-00-00Z-+4930111222-${f.sales.callId.slice(0, 8)}-01.wav"`);
       expect(download.bytes.equals(f.sales.audio)).to.equal(true);
@@ -111,7 +111,7 @@ for (const engine of engines()) {
 
     it('refuses audio when the access row cannot be written (no unaudited listen)', async () => {
       await f.knex.schema.dropTable(f.repository.tables.webAccessEvents);
-      const answer = await call(f.base, 'GET', `/api/recordings/${f.sales.recordingId}/audio`, { user: 'anna' });
+      const answer = await call(f.base, 'GET', `/api/recordings/${encodeURIComponent(f.sales.recordingId)}/audio`, { user: 'anna' });
       expect(answer.status).to.equal(500);
       expect(answer.bytes.length).to.be.below(200);
       expect(answer.json.reason).to.equal('internal error (see the daemon log)');
@@ -122,9 +122,9 @@ for (const engine of engines()) {
       const outside = join(f.recordingDir, '..', 'secret.wav');
       writeFileSync(outside, 'not a recording');
       await f.repository.updateRecording(f.sales.recordingId, { filePath: outside });
-      expect((await call(f.base, 'GET', `/api/recordings/${f.sales.recordingId}/audio`, { user: 'admin' })).status).to.equal(404);
+      expect((await call(f.base, 'GET', `/api/recordings/${encodeURIComponent(f.sales.recordingId)}/audio`, { user: 'admin' })).status).to.equal(404);
       await f.repository.updateRecording(f.sales.recordingId, { filePath: join(f.recordingDir, '..', '..', 'etc', 'passwd') });
-      expect((await call(f.base, 'GET', `/api/recordings/${f.sales.recordingId}/download`, { user: 'admin' })).status).to.equal(404);
+      expect((await call(f.base, 'GET', `/api/recordings/${encodeURIComponent(f.sales.recordingId)}/download`, { user: 'admin' })).status).to.equal(404);
     });
 
     it('locks out after repeated failures, per address and per user, with audit rows; the right password waits too', async () => {

@@ -78,7 +78,8 @@ export async function startWebFixture(engine: Engine, web: Partial<WebConfig> = 
 
   async function seed(group: string, agent: string, caller: string, startedAt: string, consent: string, size: number): Promise<SeededCall> {
     const callId = randomUUID();
-    const recordingId = randomUUID();
+    // The recorder's id shape: <call-id>/<file name> (a slash, so URLs carry it as %2F).
+    const recordingId = `${callId}/01-both.wav`;
     await repository.upsertCall({ callId, caller, destination: '5000', agentExtension: agent, group, direction: 'inbound', startedAt, endedAt: new Date(Date.parse(startedAt) + 60_000) });
     await repository.appendEvidence(callId, 'consent', { prompt: 'consent-menu', outcome: consent, digit: consent === 'given' ? '1' : '9' });
     await repository.appendEvidence(callId, 'decision', { record: true, reason: `recording both parties (test ${group})`, mode: 'opt-in' });

@@ -1,4 +1,4 @@
-// Recordings as audio for entitled users: streamed with HTTP Range (a player can seek) or downloaded with a readable name; every access audited first.
+// Recordings (ids are <call-id>/<file>, so sent as %2F) as audio for entitled users: streamed with HTTP Range (a player can seek) or downloaded with a readable name; every access audited first.
 
 import { createReadStream } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { parseRange } from '../byte-range';
 import { inScope } from '../web-roles';
 import type { WebContext } from '../web-server';
 
-const PARAMS = { type: 'object', required: ['recordingId'], properties: { recordingId: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } } } as const;
+const PARAMS = { type: 'object', required: ['recordingId'], properties: { recordingId: { type: 'string', pattern: '^[A-Za-z0-9_.:/-]{1,64}$' } } } as const;
 const MIME: Readonly<Record<string, string>> = { wav: 'audio/wav', mp3: 'audio/mpeg' };
 
 /** caller-2026-11-22T10-00-00Z-<call>-01.wav: sortable, no characters a file system or a header could trip on. */
