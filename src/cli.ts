@@ -18,6 +18,8 @@ commands:
                            people of the back office (see README, "Back office")
   agents consent|revoke|list
                            agents' signed recording consents
+  audit [--since 7d] [--user x] [--call id] [--json]
+                           who listened to, downloaded or exported what; failed logins and lockouts
   passwd                   print a scrypt hash of a password read from the prompt or stdin
   help                     this text`;
 
@@ -83,6 +85,10 @@ async function main(argv: string[]): Promise<number> {
     case 'agents': {
       const { agentsCommand } = await import('./commands/agents');
       return agentsCommand(loadConfig(), argv.slice(1), print);
+    }
+    case 'audit': {
+      const { auditCommand } = await import('./commands/audit');
+      return auditCommand(loadConfig(), argv.slice(1), print);
     }
     case 'passwd': {
       const { passwdCommand } = await import('./commands/users');
