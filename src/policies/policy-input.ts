@@ -1,5 +1,6 @@
 // Everything a recording policy may look at for one call; the lead adapts CallState to it.
 
+import type { LegalBasis } from './legal-basis';
 import type { RecordingMode } from './recording-mode';
 
 /** Which voices end up in the file: the caller's, the agent's, or both (stereo). */
@@ -26,6 +27,7 @@ export interface PromptFiles {
 }
 
 /** One group's recording settings, defaults already applied (see validateRecordingConfig). */
+
 export interface GroupSettings {
   readonly mode: RecordingMode;
   readonly channels: RecordingChannels;
@@ -45,6 +47,8 @@ export interface GroupSettings {
   readonly prompts: PromptFiles;
   /** Where the call goes after the consent prompt: a bridge dial string (e.g. user/1001). Routing only; no rule reads it. */
   readonly target?: string;
+  /** GDPR Art. 6(1) basis the group records on (legal-basis.ts); undefined only for a group that never records. */
+  readonly legalBasis?: LegalBasis;
 }
 
 /**

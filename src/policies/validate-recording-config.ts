@@ -1,5 +1,6 @@
 // Checks the recording section of the configuration and reports every mistake, each naming its key.
 
+import { legalBasisOf } from './legal-basis';
 import type { GroupSettings, PromptFiles } from './policy-input';
 import { GROUP_DEFAULTS, RECORDING_DEFAULTS, type ExtensionSettings, type RecordingConfig } from './recording-config';
 import { RECORDING_MODES, isRecordingMode, type RecordingMode } from './recording-mode';
@@ -30,6 +31,7 @@ const GROUP_KEYS = [
   'consentTries',
   'prompts',
   'target',
+  'legalBasis',
 ] as const;
 const PROMPT_KEYS: readonly (keyof PromptFiles)[] = [
   'consentMenu',
@@ -219,6 +221,9 @@ function validateGroup(
     err(`${key}.target`, 'must be a bridge dial string (e.g. user/1001) without line breaks or surrounding spaces');
   }
 
+  const basis = legalBasisOf(value['legalBasis'], [...reachable]);
+  if (!basis.ok) err(`${key}.legalBasis`, basis.reason);
+
   const rawPrompts = value['prompts'] ?? {};
   const prompts: Record<string, string> = {};
   if (!isObject(rawPrompts)) err(`${key}.prompts`, 'must be an object');
@@ -267,6 +272,7 @@ function validateGroup(
     consentTries: tries as number,
     prompts,
     ...(typeof target === 'string' ? { target } : {}),
+    ...(basis.ok && basis.basis !== undefined ? { legalBasis: basis.basis } : {}),
   };
   return { group, errors };
 }

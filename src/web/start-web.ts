@@ -25,6 +25,7 @@ export async function startWeb(config: CallwardenConfig, daemon: Daemon, recordi
     liveOps: config.liveOps,
     coaching: config.coaching,
     recordingDir: config.recording.directory,
+    recordingGroups: config.recording.groups,
     knex,
     tables: repository.tables,
     repository,

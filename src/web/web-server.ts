@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { CoachingConfig, LiveOpsConfig, RecordingControl } from '../coaching';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
+import type { GroupSettings } from '../policies';
 import type { StoreRepository } from '../store';
 import type { StoreTables } from '../store/store-tables';
 import type { AccessLog } from './access-log';
@@ -39,6 +40,8 @@ export interface WebServerDeps {
   readonly coaching: CoachingConfig;
   /** Where recordings live; a file outside it is never served, whatever its row says. */
   readonly recordingDir: string;
+  /** The recording groups (for each call's GDPR Art. 6 legal basis in the API, the page and the export). */
+  readonly recordingGroups?: Readonly<Record<string, GroupSettings>>;
   readonly knex: Knex;
   readonly tables: StoreTables;
   readonly repository: StoreRepository;

@@ -33,7 +33,9 @@ export const PROMPTS = {
 
 /** A group as the tests use it: the hotline bridged to agent 1001, opt-in unless told otherwise. */
 export function hotline(over: Partial<GroupSettings> & { mode: GroupSettings['mode'] }): DeepPartial<GroupSettings> {
-  return { target: 'user/1001', channels: 'both', consentTimeoutMs: 5000, consentTries: 2, prompts: PROMPTS, ...over } as DeepPartial<GroupSettings>;
+  // opt-in rests on the caller's consent; the other modes need a basis named (src/policies/legal-basis.ts).
+  const legalBasis = over.mode === 'opt-in' ? 'consent' : 'legitimate-interests';
+  return { target: 'user/1001', channels: 'both', consentTimeoutMs: 5000, consentTries: 2, prompts: PROMPTS, legalBasis, ...over } as DeepPartial<GroupSettings>;
 }
 
 export interface HarnessOptions {

@@ -58,6 +58,7 @@ for (const engine of engines()) {
       const detail = await call(f.base, 'GET', `/api/calls/${f.sales.callId}`, { user: 'anna' });
       expect(detail.json).to.deep.include({ consent: 'given', evidence: { verifies: true, rows: 2 } });
       expect(detail.json.decision).to.deep.equal({ record: true, reason: 'recording both parties (test sales)', mode: 'opt-in' });
+      expect(detail.json.legalBasis).to.deep.equal({ basis: 'legal-obligation', article: 'GDPR Art. 6(1)(c) legal obligation' });
       expect((detail.json.recordings as Array<{ id: string }>).map((r) => r.id)).to.deep.equal([f.sales.recordingId]);
       expect(JSON.stringify(detail.json)).to.not.include(f.recordingDir); // file paths stay inside
     });
@@ -94,6 +95,7 @@ for (const engine of engines()) {
       const exported = await call(f.base, 'GET', `/api/calls/${f.sales.callId}/evidence`, { user: 'audrey' });
       expect(exported.status).to.equal(200);
       expect((exported.json.verification as { ok: boolean }).ok).to.equal(true);
+      expect(exported.json.legalBasis).to.deep.equal({ basis: 'legal-obligation', article: 'GDPR Art. 6(1)(c) legal obligation' });
       expect((exported.json.evidence as unknown[]).length).to.equal(2);
       expect(JSON.stringify(exported.json)).to.not.include(f.recordingDir);
 

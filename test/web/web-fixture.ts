@@ -109,6 +109,7 @@ export async function startWebFixture(engine: Engine, web: Partial<WebConfig> = 
     liveOps: config.liveOps,
     coaching: config.coaching,
     recordingDir,
+    recordingGroups: { sales: { ...config.recording.groups['hotline']!, mode: 'permanent', legalBasis: 'legal-obligation' } },
     knex,
     tables: repository.tables,
     repository,

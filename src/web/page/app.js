@@ -10,7 +10,7 @@ const TEXT = {
     address: 'Address', extension: 'Extension', signed: 'Signed on', document: 'Document', enter: 'Enter consent', enteredBy: 'Entered by',
     revoked: 'Revoked', revoke: 'Revoke', yes: 'yes', no: 'no', start: 'Start recording', stop: 'Stop recording', listen: 'Listen',
     download: 'Download', chainOk: 'Evidence chain verifies ✓', chainBroken: 'Evidence chain BROKEN ✗', loginFailed: 'Login failed',
-    page: 'Page', of: 'of', noCalls: 'No calls found', noLive: 'No live calls in your groups', segment: 'Segment', decision: 'Decision',
+    page: 'Page', of: 'of', noCalls: 'No calls found', noLive: 'No live calls in your groups', segment: 'Segment', decision: 'Decision', legalBasis: 'Legal basis',
   },
   de: {
     calls: 'Anrufe', live: 'Live', audit: 'Zugriffsprotokoll', agents: 'Einwilligungen der Agenten', logout: 'Abmelden', language: 'Sprache', login: 'Anmelden',
@@ -20,7 +20,7 @@ const TEXT = {
     address: 'Adresse', extension: 'Nebenstelle', signed: 'Unterschrieben am', document: 'Dokument', enter: 'Einwilligung eintragen', enteredBy: 'Eingetragen von',
     revoked: 'Widerrufen', revoke: 'Widerrufen', yes: 'ja', no: 'nein', start: 'Aufzeichnung starten', stop: 'Aufzeichnung stoppen', listen: 'Mithören',
     download: 'Herunterladen', chainOk: 'Nachweiskette geprüft ✓', chainBroken: 'Nachweiskette GEBROCHEN ✗', loginFailed: 'Anmeldung fehlgeschlagen',
-    page: 'Seite', of: 'von', noCalls: 'Keine Anrufe gefunden', noLive: 'Keine laufenden Anrufe in Ihren Gruppen', segment: 'Abschnitt', decision: 'Entscheidung',
+    page: 'Seite', of: 'von', noCalls: 'Keine Anrufe gefunden', noLive: 'Keine laufenden Anrufe in Ihren Gruppen', segment: 'Abschnitt', decision: 'Entscheidung', legalBasis: 'Rechtsgrundlage',
   },
 };
 
@@ -123,6 +123,7 @@ async function openCall(callId) {
   fact('agent', c.agentExtension);
   fact('group', c.group);
   fact('consent', json.consent);
+  fact('legalBasis', json.legalBasis ? json.legalBasis.article : null);
   fact('decision', json.decision ? json.decision.reason : null);
   const recs = $('#recordings');
   recs.replaceChildren();

@@ -1,6 +1,7 @@
 // Calls for the back office: search (paged, scoped), one call's detail with recordings, decision and evidence, and the evidence export.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LEGAL_BASIS_ARTICLE } from '../../policies';
 import type { CallRecord, EvidenceRecord } from '../../store';
 import { searchCalls, type CallSearch, type ConsentFilter, type RecordingFilter } from '../call-search';
 import { inScope } from '../web-roles';
@@ -57,6 +58,13 @@ export function summariseEvidence(evidence: readonly EvidenceRecord[]): { decisi
   return { decision, consent };
 }
 
+/** The group's GDPR Art. 6(1) basis as configured now (the call's group decides), or null. */
+function legalBasis(ctx: WebContext, call: CallRecord): { basis: string; article: string } | null {
+  const group = call.group !== null && ctx.recordingGroups && Object.prototype.hasOwnProperty.call(ctx.recordingGroups, call.group) ? ctx.recordingGroups[call.group] : undefined;
+  const basis = group?.legalBasis;
+  return basis ? { basis, article: LEGAL_BASIS_ARTICLE[basis] } : null;
+}
+
 export function callRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Querystring: SearchQuery }>('/api/calls', { preHandler: ctx.requireUser, schema: { querystring: SEARCH_QUERY } }, async (request) => {
     const q = request.query;
@@ -94,6 +102,7 @@ export function callRoutes(app: FastifyInstance, ctx: WebContext): void {
     return {
       ok: true,
       call,
+      legalBasis: legalBasis(ctx, call),
       consent,
       decision,
       evidence: { verifies: verification.ok, rows: verification.rows, ...(verification.reason ? { problem: verification.reason } : {}) },
@@ -128,6 +137,7 @@ export function callRoutes(app: FastifyInstance, ctx: WebContext): void {
       exportedAt: new Date(ctx.now?.() ?? Date.now()).toISOString(),
       exportedBy: request.user!.name,
       call,
+      legalBasis: legalBasis(ctx, call),
       verification,
       recordings: recordings.map(({ filePath: _omitted, ...r }) => r),
       evidence,
