@@ -153,7 +153,8 @@ export class WebServer {
         this.log.warn(`refused ${request.method} ${request.url.slice(0, 200)} from origin ${origin.slice(0, 100)} (${request.ip})`);
         return ctx.fail(reply, 403, 'cross-origin requests are refused');
       }
-      if (headerValue(request, 'sec-fetch-site') === 'cross-site') return ctx.fail(reply, 403, 'cross-site requests are refused');
+      // The API only: a link to the page from another site (a portal, a bookmark) must still open it.
+      if (request.url.startsWith('/api/') && headerValue(request, 'sec-fetch-site') === 'cross-site') return ctx.fail(reply, 403, 'cross-site requests are refused');
       if (STATE_CHANGING.has(request.method) && request.url.startsWith('/api/')) {
         const type = (headerValue(request, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
         if (type !== 'application/json') return ctx.fail(reply, 415, 'send Content-Type: application/json');

@@ -80,15 +80,20 @@ function defineStoreSuite(backend: TestBackend): void {
       t.monitorSessions,
       t.agentConsents,
       t.agentCallCounters,
+      t.webUsers,
+      t.webApiTokens,
+      t.webAuthEvents,
+      t.webAccessEvents,
     ];
 
     it('up creates every table, down removes them, up again works', async function () {
-      expect(await migrateLatest(knex, tables)).to.deep.equal(['0001-initial-schema']);
+      const names = ['0001-initial-schema', '0020-web-users', '0021-agent-consent-entered-by'];
+      expect(await migrateLatest(knex, tables)).to.deep.equal(names);
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(true);
       expect(await migrateLatest(knex, tables)).to.deep.equal([]);
-      expect(await migrateRollbackAll(knex, tables)).to.deep.equal(['0001-initial-schema']);
+      expect(await migrateRollbackAll(knex, tables)).to.deep.equal([...names].reverse());
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(false);
-      expect(await migrateLatest(knex, tables)).to.deep.equal(['0001-initial-schema']);
+      expect(await migrateLatest(knex, tables)).to.deep.equal(names);
     });
   });
 
