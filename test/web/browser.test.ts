@@ -1,6 +1,7 @@
 // End to end in a real headless Chromium: log in, watch a simulated call go live and end, find it, play it (206), download it, see its evidence; another group's supervisor finds nothing.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { consentedAndRecording, hotline, startHarness, talkAndHangUp, type Harness } from '../calls/call-harness';
@@ -80,8 +81,10 @@ describe('back office in headless Chromium', function () {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download' }).first().click()]);
     expect(download.suggestedFilename()).to.match(new RegExp(`^callwarden-.*-\\+4930555123-${call.uuid.slice(0, 8)}-01\\.wav$`));
 
-    mkdirSync(join(__dirname, '..', '..', '..', 'docs'), { recursive: true });
-    await page.screenshot({ path: join(__dirname, '..', '..', '..', 'docs', 'back-office.png'), fullPage: true });
+    // The README's screenshot is refreshed only on request, so a test run leaves the tree clean.
+    const shots = process.env.CALLWARDEN_SCREENSHOT ? join(__dirname, '..', '..', '..', 'docs') : mkdtempSync(join(tmpdir(), 'cw-shot-'));
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, 'back-office.png'), fullPage: true });
 
     // The access log has the listen and the download, from the page.
     const rows = await h.daemon.store.repository.knex(h.daemon.store.repository.tables.webAccessEvents).where({ call_id: call.uuid });
