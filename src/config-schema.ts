@@ -2,6 +2,7 @@
 
 import { AGENTS_SCHEMA } from './agent/agent-config';
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
+import { WEB_SCHEMA } from './web/web-config';
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -95,6 +96,7 @@ export const CONFIG_SCHEMA = {
     liveOps: LIVE_OPS_SCHEMA,
     // Optional: the recording lamp and the agent topic (src/agent); defaults in agentsConfigOf.
     agents: AGENTS_SCHEMA,
+    web: WEB_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

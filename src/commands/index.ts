@@ -7,6 +7,8 @@ import { migrateCommand } from './migrate';
 import { callsCommand } from './calls';
 import { evidenceCommand } from './evidence';
 import { auditCommand } from './audit';
+import { usersCommand, passwdCommand } from './users';
+import { agentsCommand } from './agents';
 import { purgeCommand } from './purge';
 import { simulateCommand } from './simulate';
 
@@ -18,6 +20,9 @@ export const COMMANDS: readonly CliCommand[] = [
   callsCommand,
   evidenceCommand,
   auditCommand,
+  usersCommand,
+  agentsCommand,
+  passwdCommand,
   purgeCommand,
   simulateCommand,
 ];

@@ -1,5 +1,6 @@
 // Checks the recording section of the configuration and reports every mistake, each naming its key.
 
+import { legalBasisOf } from './legal-basis';
 import type { GroupSettings, PromptFiles } from './policy-input';
 import { GROUP_DEFAULTS, RECORDING_DEFAULTS, type ExtensionSettings, type RecordingConfig } from './recording-config';
 import { RECORDING_MODES, isRecordingMode, type RecordingMode } from './recording-mode';
@@ -34,6 +35,7 @@ const GROUP_KEYS = [
   'consentTries',
   'prompts',
   'target',
+  'legalBasis',
 ] as const;
 const PROMPT_KEYS: readonly (keyof PromptFiles)[] = [
   'consentMenu',
@@ -241,6 +243,8 @@ function validateGroup(
   const notifyMonitoring = value['notifyAgentOfMonitoring'];
   if (notifyMonitoring !== undefined && typeof notifyMonitoring !== 'boolean') err(`${key}.notifyAgentOfMonitoring`, 'must be true or false');
 
+  const basis = legalBasisOf(value['legalBasis'], [...reachable]);
+  if (!basis.ok) err(`${key}.legalBasis`, basis.reason);
 
   const rawPrompts = value['prompts'] ?? {};
   const prompts: Record<string, string> = {};
@@ -293,6 +297,7 @@ function validateGroup(
     consentTimeoutMs: timeout as number,
     consentTries: tries as number,
     prompts,
+    ...(basis.ok && basis.basis !== undefined ? { legalBasis: basis.basis } : {}),
   };
   return { group, errors };
 }

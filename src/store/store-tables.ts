@@ -11,6 +11,10 @@ export interface StoreTables {
   /** Who listened to, downloaded or exported what (sealed like the evidence). */
   readonly accessLog: string;
   readonly accessLogHeads: string;
+  /** The web back office (src/web/): people, their API tokens, login audit (accesses go to accessLog). */
+  readonly webUsers: string;
+  readonly webApiTokens: string;
+  readonly webAuthEvents: string;
   /** knex's own bookkeeping; knex adds `_lock` for its lock table. */
   readonly migrations: string;
 }
@@ -27,6 +31,9 @@ export function storeTables(prefix = ''): StoreTables {
     agentCallCounters: `${prefix}agent_call_counters`,
     accessLog: `${prefix}access_log`,
     accessLogHeads: `${prefix}access_log_heads`,
+    webUsers: `${prefix}web_users`,
+    webApiTokens: `${prefix}web_api_tokens`,
+    webAuthEvents: `${prefix}web_auth_events`,
     migrations: `${prefix}knex_migrations`,
   };
 }

@@ -1,7 +1,6 @@
 // Live operations' "record" through the real RecordingControl: the call's policy decides, the recorder acts, the evidence says who asked.
 
 import { expect } from 'chai';
-import type { Coaching } from '../../src/coaching';
 import { until } from '../support/wait';
 import { agentPicksUp, decisionsOf, driveUntil, hotline, PROMPTS, startHarness, talkAndHangUp, uuidRecords, type Harness } from './call-harness';
 import { COACHING, LIVE_OPS, postOps } from './live-ops-client';
@@ -12,7 +11,7 @@ describe('calls: live operations switch recording through the call policy', () =
   let h: Harness;
   afterEach(async () => h?.stop());
 
-  const post = (callId: string, action: string) => postOps((h.coaching as Coaching).liveOpsPort, `/v1/calls/${callId}/recording`, { action });
+  const post = (callId: string, action: string) => postOps(h.web!.port, `/api/live/calls/${callId}/recording`, { action });
   const bridged = (callId: string) => until(h.daemon.registry.calls$, () => h.daemon.registry.get(callId)?.legs.some((l) => l.role === 'caller' && l.bridgedTo !== undefined) === true, 'the bridge');
 
   it('opt-in, the caller pressed 9: "record start" is refused with the policy\'s reason, audited, and nothing is recorded', async () => {

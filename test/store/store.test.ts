@@ -82,11 +82,16 @@ function defineStoreSuite(backend: TestBackend): void {
       t.agentCallCounters,
       t.accessLog,
       t.accessLogHeads,
+      t.webUsers,
+      t.webApiTokens,
+      t.webAuthEvents,
     ];
 
     it('up creates every table, down removes them, up again works', async function () {
       const names = await migrateLatest(knex, tables);
-      expect(names).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log', '0040-call-end-reason']);
+      expect(names).to.include.members(['0001-initial-schema', '0010-sealed-evidence-and-access-log', '0020-web-users', '0021-agent-consent-entered-by', '0040-call-end-reason']);
+      // Applied in numeric order, whatever order branches merged them in.
+      expect(names).to.deep.equal([...names].sort());
       expect(names[0]).to.equal('0001-initial-schema');
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(true);
       expect(await knex.schema.hasColumn(tables.calls, 'end_reason')).to.equal(true);
