@@ -110,14 +110,14 @@ for (const engine of engines()) {
       const verified = await f.accessLog.verify();
       expect(verified.ok, verified.reason).to.equal(true);
       expect(verified.keyIds).to.deep.equal(['web1']);
+      // The auditor reads the same rows through the API.
+      const audit = await call(f.base, 'GET', `/api/audit?callId=${f.sales.callId}`, { user: 'audrey' });
+      expect((audit.json.access as Array<{ action: string }>).map((a) => a.action)).to.deep.equal(['listen', 'download', 'export']);
       // Each row is sealed: an edited row is found.
       const rawRows = await f.knex(f.repository.tables.accessLog).where({ call_id: f.sales.callId }).orderBy('seq');
       expect(rawRows.every((r: { key_id: string | null; hash: string }) => r.key_id === 'web1' && /^[0-9a-f]{64}$/.test(r.hash))).to.equal(true);
       await f.knex(f.repository.tables.accessLog).where({ id: rawRows[0].id }).update({ kind: 'view' });
       expect((await f.accessLog.verify()).ok).to.equal(false);
-      // The auditor reads the same rows through the API.
-      const audit = await call(f.base, 'GET', `/api/audit?callId=${f.sales.callId}`, { user: 'audrey' });
-      expect((audit.json.access as Array<{ action: string }>).map((a) => a.action)).to.deep.equal(['listen', 'download', 'export']);
     });
 
     it('refuses audio when the access row cannot be written (no unaudited listen)', async () => {
