@@ -118,7 +118,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     controllers.push(c);
     waiting.get(c.callId)?.(c);
   };
-  // As src/cli.ts `run`: one controllers table for the call sockets, adoption and live operations.
+  // As src/commands/run.ts: one controllers table for the call sockets, adoption and live operations.
   const table = new CallControllers();
   options.onTable?.(table, sim, config);
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
