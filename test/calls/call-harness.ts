@@ -54,7 +54,7 @@ export interface HarnessOptions {
   /** Evidence settings over the test ones (a test key, a temporary anchor file). */
   readonly evidence?: DeepPartial<CallwardenConfig['evidence']>;
   /** MQTT for the daemon (tests default to off), and its node name. */
-  readonly mqtt?: { readonly url: string; readonly node: string };
+  readonly mqtt?: { readonly url: string; readonly node: string; readonly username?: string; readonly password?: string };
   /** Called with the controllers table before any call arrives (the agent side, a virtual clock). */
   readonly onTable?: (table: CallControllers, sim: Simulator, config: CallwardenConfig) => void;
   /** Connect the inbound ESL client here instead of the simulator's port (a TcpProxy in front of it). */
@@ -109,7 +109,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.coaching ? { coaching: options.coaching } : {}),
     ...(options.liveOps ? { liveOps: options.liveOps, web: { enabled: true, port: 0 } } : {}),
     ...(options.evidence ? { evidence: options.evidence } : {}),
-    ...(options.mqtt ? { mqtt: { url: options.mqtt.url }, node: options.mqtt.node } : {}),
+    // The embedded broker lets only the daemon's credentials publish (test-brokers' `publisher`).
+    ...(options.mqtt ? { mqtt: { url: options.mqtt.url, ...(options.mqtt.username !== undefined ? { username: options.mqtt.username, password: options.mqtt.password ?? '' } : {}) }, node: options.mqtt.node } : {}),
   });
   const captured = captureLogger();
   const controllers: CallController[] = [];
