@@ -3,6 +3,7 @@
 import { AGENTS_SCHEMA } from './agent/agent-config';
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
 import { LIFECYCLE_SCHEMA } from './lifecycle/lifecycle-config';
+import { WEB_SCHEMA } from './web/web-config';
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -97,6 +98,7 @@ export const CONFIG_SCHEMA = {
     // Optional: the recording lamp and the agent topic (src/agent); defaults in agentsConfigOf.
     agents: AGENTS_SCHEMA,
     lifecycle: LIFECYCLE_SCHEMA,
+    web: WEB_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

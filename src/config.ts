@@ -10,6 +10,7 @@ import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { agentsConfigOf, agentsConfigProblems, type AgentsConfig } from './agent/agent-config';
 import { coachingConfigProblems, normaliseCoachingSupervisors, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
 import { lifecycleConfigProblems, type LifecycleConfig } from './lifecycle/lifecycle-config';
+import { webConfigProblems, type WebConfig } from './web/web-config';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -55,12 +56,14 @@ export interface CallwardenConfig {
   readonly recording: RecordingConfig;
   /** Silent coaching (*98*<ext>): off until enabled and its legal notice acknowledged. */
   readonly coaching: CoachingConfig;
-  /** LiveCenter: authenticated HTTP commands on live calls (record, listen). */
+  /** LiveCenter: whether signed-in users may record/listen on live calls, and how "listen" rings. */
   readonly liveOps: LiveOpsConfig;
   /** The agent's side: recording lamp (BLF) and the agent topic on MQTT; every key optional. */
   readonly agents: AgentsConfig;
   /** After the call: mp3, purge, mail, storage (src/lifecycle). */
   readonly lifecycle: LifecycleConfig;
+  /** The HTTP server for people (back office + live operations), src/web/. */
+  readonly web: WebConfig;
 }
 
 export class ConfigError extends Error {
@@ -106,7 +109,7 @@ export function validateConfig(raw: unknown): CallwardenConfig {
     throw new ConfigError(`invalid configuration:\n  evidence: ${(err as Error).message}`);
   }
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
-  const coachingProblems = [...coachingConfigProblems(config.coaching, config.liveOps), ...lifecycleConfigProblems(config.lifecycle)];
+  const coachingProblems = [...coachingConfigProblems(config.coaching), ...webConfigProblems(config.web), ...lifecycleConfigProblems(config.lifecycle)];
   if (coachingProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${coachingProblems.join('\n  ')}`);
   const agentProblems = agentsConfigProblems(config.agents, config.recording);
   if (agentProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${agentProblems.join('\n  ')}`);

@@ -30,21 +30,13 @@ export interface CoachingConfig {
   readonly notifyAgent: { readonly enabled: boolean; readonly file: string };
 }
 
-export type LiveOpsPermission = 'record' | 'listen';
-
-export interface LiveOpsUser {
-  /** Compared in constant time; never logged. Prefer CALLWARDEN_LIVEOPS_USERS over a file. */
-  readonly password: string;
-  /** The user's own phone: where "listen" rings, and the supervisor checked against coaching.supervisors. */
-  readonly extension: string;
-  readonly permissions: readonly LiveOpsPermission[];
-}
-
+/**
+ * Live operations (record start/stop, listen) are served by the web server (src/web/, config
+ * `web`) to users in the database (`callwarden users add`); this section says whether they
+ * are on and how "listen" reaches the user's phone.
+ */
 export interface LiveOpsConfig {
   readonly enabled: boolean;
-  readonly host: string;
-  readonly port: number;
-  readonly users: Readonly<Record<string, LiveOpsUser>>;
   /** originate endpoint for "listen"; `{extension}` is replaced (e.g. `user/{extension}@pbx.example.com`). */
   readonly listenEndpoint: string;
   /** The dialplan context that holds callwarden-coaching.xml (the answered phone dials *98*<ext> there). */
@@ -103,32 +95,15 @@ export const COACHING_SCHEMA = {
 export const LIVE_OPS_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['enabled', 'host', 'port', 'users', 'listenEndpoint', 'listenContext', 'ringSeconds'],
+  required: ['enabled', 'listenEndpoint', 'listenContext', 'ringSeconds'],
   properties: {
     enabled: { type: 'boolean' },
-    host: { type: 'string', minLength: 1 },
-    port: { type: 'integer', minimum: 0, maximum: 65535 },
-    users: {
-      type: 'object',
-      propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['password', 'extension', 'permissions'],
-        properties: {
-          password: { type: 'string', minLength: 12, pattern: '^[^\\r\\n]*$' },
-          extension: EXTENSION,
-          permissions: { type: 'array', uniqueItems: true, items: { enum: ['record', 'listen'] } },
-        },
-      },
-    },
     listenEndpoint: { type: 'string', pattern: '^[^\\s{},]*\\{extension\\}[^\\s{},]*$' },
     listenContext: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
     ringSeconds: { type: 'integer', minimum: 5, maximum: 120 },
   },
 } as const;
 
-/** Cross-field rules, each problem naming its key (the schema has already passed). */
 /** Fills an omitted `extensions` or `groups` of each supervisor with [] (after the schema check). */
 export function normaliseCoachingSupervisors(coaching: CoachingConfig): CoachingConfig {
   const supervisors = Object.fromEntries(
@@ -137,7 +112,8 @@ export function normaliseCoachingSupervisors(coaching: CoachingConfig): Coaching
   return { ...coaching, supervisors };
 }
 
-export function coachingConfigProblems(coaching: CoachingConfig | undefined, liveOps: LiveOpsConfig | undefined): string[] {
+/** Cross-field rules, each problem naming its key (the schema has already passed). */
+export function coachingConfigProblems(coaching: CoachingConfig | undefined): string[] {
   const problems: string[] = [];
   if (coaching) {
     for (const [ext, s] of Object.entries(coaching.supervisors)) {
@@ -152,14 +128,6 @@ export function coachingConfigProblems(coaching: CoachingConfig | undefined, liv
     // '*' ends eavesdrop in FreeSWITCH ("next channel"): as a mode key it would drop the supervisor.
     for (const [mode, key] of Object.entries(coaching.keys)) {
       if (key === '*') problems.push(`coaching.keys.${mode}: "*" ends eavesdrop in FreeSWITCH and cannot switch a mode`);
-    }
-  }
-  if (liveOps?.enabled) {
-    if (Object.keys(liveOps.users).length === 0) problems.push('liveOps.users: at least one user is needed when liveOps.enabled is true');
-    for (const [name, user] of Object.entries(liveOps.users)) {
-      if (user.permissions.includes('listen') && coaching && !coaching.supervisors[user.extension]) {
-        problems.push(`liveOps.users.${name}.extension: ${user.extension} is not in coaching.supervisors, so "listen" would always be refused`);
-      }
     }
   }
   return problems;

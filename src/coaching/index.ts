@@ -1,4 +1,4 @@
-// Public surface of coaching (*98*<ext>) and live operations.
+// Public surface of coaching (*98*<ext>); live operations over HTTP live in src/web/.
 
 export * from './authorise-coaching';
 export * from './coaching';
@@ -6,9 +6,6 @@ export * from './coaching-commands';
 export * from './coaching-config';
 export * from './coaching-handler';
 export * from './coaching-keys';
-export * from './live-ops-auth';
-export * from './live-ops-commands';
-export * from './live-ops-server';
 export * from './monitor-modes';
 export * from './monitor-tracker';
 export * from './recording-control';

@@ -42,7 +42,7 @@ function summary(c: CallwardenConfig): string[] {
     ...(groups.length === 0 ? ['groups: none'] : groups.map(([name, g]) => `group ${name}: ${g.mode}${g.mode === 'every-nth' ? ` (every ${g.everyNth})` : ''}, channels ${g.channels}, announcements ${g.announcements ? 'on' : 'off'}`)),
     `extensions that may be recorded: ${Object.keys(c.recording.extensions).length > 0 ? Object.entries(c.recording.extensions).map(([e, s]) => `${e} (${s.group}${s.mode ? `, ${s.mode}` : ''})`).join(', ') : 'none'}`,
     `coaching: ${c.coaching.enabled ? (c.coaching.legalNoticeAcknowledged ? `on, ${Object.keys(c.coaching.supervisors).length} supervisor(s)` : 'enabled but legal notice not acknowledged: refused') : 'off'}`,
-    `live operations (HTTP): ${c.liveOps.enabled ? `on ${c.liveOps.host}:${c.liveOps.port}, ${Object.keys(c.liveOps.users).length} user(s)` : 'off'}`,
+    `web (back office, live operations): ${c.web.enabled ? `on ${c.web.tls.certFile ? 'https' : 'http'}://${c.web.host}:${c.web.port}, live operations ${c.liveOps.enabled ? 'on' : 'off'}; users in the database (callwarden users list)` : 'off'}`,
     `log: ${c.log.level}, ${c.log.format}`,
   ];
 }

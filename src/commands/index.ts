@@ -7,6 +7,8 @@ import { migrateCommand } from './migrate';
 import { callsCommand } from './calls';
 import { evidenceCommand } from './evidence';
 import { auditCommand } from './audit';
+import { usersCommand, passwdCommand } from './users';
+import { agentsCommand } from './agents';
 import { purgeCommand } from './purge';
 import { holdCommand } from './hold';
 import { mailCommand } from './mail';
@@ -22,6 +24,9 @@ export const COMMANDS: readonly CliCommand[] = [
   callsCommand,
   evidenceCommand,
   auditCommand,
+  usersCommand,
+  agentsCommand,
+  passwdCommand,
   purgeCommand,
   holdCommand,
   mailCommand,

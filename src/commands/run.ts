@@ -22,14 +22,17 @@ export const runCommand: CliCommand = {
     const agentSide = new AgentSide(config, logger);
     controllers.configureAgentSide({ listener: agentSide.listener });
     const calls = createCallHandler({ recording: config.recording, logger, controllers });
-    // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
+    // Coaching: *98*<ext> sockets (src/coaching/); live operations are served by src/web/.
     const { Coaching } = await import('../coaching');
-    const coaching = new Coaching(config, logger, { recordingControl: controllers });
+    const coaching = new Coaching(config, logger);
+    const { startWeb } = await import('../web');
+    let web: { close(): Promise<void> } | undefined;
     const daemon = new Daemon(config, logger, { onSession: routeSessions({ calls, coaching: coaching.handler }) });
     let adoption: { stop(): void } | undefined;
     const stop = async (signal: string) => {
       logger.info(`${signal}: stopping`);
       adoption?.stop();
+      await web?.close();
       await agentSide.stop();
       await coaching.stop();
       await lifecycle.stop();
@@ -44,6 +47,8 @@ export const runCommand: CliCommand = {
     // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
     adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });
     await coaching.start(daemon);
+    // The HTTP server for people: back office and live operations (the controllers table is their RecordingControl).
+    web = await startWeb(config, daemon, controllers, logger);
     return -1; // keep running
   },
 };

@@ -70,7 +70,7 @@ export async function runDryRun(config: CallwardenConfig, options: DryRunOptions
   const controllers = new CallControllers();
   const done = new Map<string, Promise<void>>();
   const calls = createCallHandler({ recording: cfg.recording, logger: options.logger, controllers, onController: (c) => done.set(c.callId, c.done) });
-  const coaching = new Coaching(cfg, options.logger, { recordingControl: controllers });
+  const coaching = new Coaching(cfg, options.logger);
   const daemon = new Daemon(cfg, options.logger, { resyncIntervalMs: 0, onSession: routeSessions({ calls, coaching: coaching.handler }) });
   await daemon.start();
   await coaching.start(daemon);

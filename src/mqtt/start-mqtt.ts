@@ -6,8 +6,10 @@
  * - `make run` must work on a fresh machine with no broker installed, and ops must still be able
  *   to watch calls. So when no `mqtt.url` is configured, callwarden starts an EMBEDDED broker
  *   (aedes, in-process) and publishes to it. It listens on 127.0.0.1 only: call states carry
- *   phone numbers and names (personal data under GDPR) and the embedded broker has no
- *   authentication, so it must not be reachable from the network by default. Its default port is
+ *   phone numbers and names (personal data under GDPR) and anyone who can connect may
+ *   subscribe, so it must not be reachable from the network by default. Only the daemon may
+ *   publish (credentials generated per run; its client id is reserved), packets are limited
+ *   in size and retained messages in number and bytes. Its default port is
  *   1884, not 1883, so it never collides with a system Mosquitto that may already run on the
  *   box; one log line says where to subscribe.
  * - Production sets `mqtt.url` (mqtt://user:pass@broker:1883, mqtts://…) and the embedded broker
@@ -64,12 +66,19 @@ export async function startMqtt(options: MqttOptions, deps: StartMqttDeps = {}):
 
   let embedded: EmbeddedBroker | null = null;
   let url: string;
+  let publisherCredentials: { username: string; password: string } | undefined;
   if (target.kind === 'embedded') {
     if (!isLoopback(target.host)) {
-      log.warn(`MQTT embedded broker listens on ${target.host} without authentication: call data is reachable from the network`);
+      log.warn(`MQTT embedded broker listens on ${target.host}: anyone who reaches it may subscribe to call data`);
     }
     try {
-      embedded = await startEmbeddedBroker({ host: target.host, port: target.port });
+      // Only the daemon may publish: its client id is reserved and its credentials are made per run.
+      embedded = await startEmbeddedBroker({
+        host: target.host,
+        port: target.port,
+        reservedClientIds: [options.clientId || `callwarden-${options.node}`],
+        logger: deps.logger ?? rootLogger,
+      });
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       log.error(
@@ -78,6 +87,7 @@ export async function startMqtt(options: MqttOptions, deps: StartMqttDeps = {}):
       return off();
     }
     url = embedded.url;
+    publisherCredentials = embedded.publisher;
     const host = target.host.includes(':') ? `'${target.host}'` : target.host;
     log.info(
       `MQTT embedded broker on ${target.host}:${embedded.port}; watch calls with: mosquitto_sub -h ${host} -p ${embedded.port} -t '${TOPIC_ROOT}/#' -v`,
@@ -91,8 +101,8 @@ export async function startMqtt(options: MqttOptions, deps: StartMqttDeps = {}):
     url,
     node: options.node,
     // Config files use "" for "not set"; an empty username would still be sent to the broker.
-    username: options.username || undefined,
-    password: options.password || undefined,
+    username: publisherCredentials?.username ?? (options.username || undefined),
+    password: publisherCredentials?.password ?? (options.password || undefined),
     clientId: options.clientId || undefined,
     reconnectPeriodMs: options.reconnectPeriodMs ?? deps.publisher?.reconnectPeriodMs,
     logger: deps.logger,

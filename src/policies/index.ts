@@ -1,6 +1,7 @@
 // The recording-policy core's public surface: pure decisions, reconcile, config checks, consent flow.
 
 export * from './recording-mode';
+export * from './legal-basis';
 export * from './policy-input';
 export * from './effective-mode';
 export * from './call-segments';

@@ -1,5 +1,6 @@
 // Everything a recording policy may look at for one call; the lead adapts CallState to it.
 
+import type { LegalBasis } from './legal-basis';
 import type { RecordingMode } from './recording-mode';
 import type { PauseState } from './sensitive-pause';
 
@@ -27,6 +28,7 @@ export interface PromptFiles {
 }
 
 /** One group's recording settings, defaults already applied (see validateRecordingConfig). */
+
 export interface GroupSettings {
   readonly mode: RecordingMode;
   readonly channels: RecordingChannels;
@@ -58,6 +60,8 @@ export interface GroupSettings {
   readonly mailTo?: readonly string[];
   /** false = "do not keep": the file is deleted once the mail was delivered. */
   readonly keepAfterMail?: boolean;
+  /** GDPR Art. 6(1) basis the group records on (legal-basis.ts); undefined only for a group that never records. */
+  readonly legalBasis?: LegalBasis;
 }
 
 /**

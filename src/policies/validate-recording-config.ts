@@ -1,5 +1,6 @@
 // Checks the recording section of the configuration and reports every mistake, each naming its key.
 
+import { legalBasisOf } from './legal-basis';
 import type { GroupSettings, PromptFiles } from './policy-input';
 import { GROUP_DEFAULTS, RECORDING_DEFAULTS, type ExtensionSettings, type RecordingConfig } from './recording-config';
 import { RECORDING_MODES, isRecordingMode, type RecordingMode } from './recording-mode';
@@ -37,6 +38,7 @@ const GROUP_KEYS = [
   'retentionDays',
   'mailTo',
   'keepAfterMail',
+  'legalBasis',
 ] as const;
 const PROMPT_KEYS: readonly (keyof PromptFiles)[] = [
   'consentMenu',
@@ -264,6 +266,8 @@ function validateGroup(
   const keepAfterMail = value['keepAfterMail'] ?? true;
   if (typeof keepAfterMail !== 'boolean') err(`${key}.keepAfterMail`, 'must be true or false');
   else if (!keepAfterMail && mailTo.length === 0) err(`${key}.keepAfterMail`, 'false ("do not keep") needs mailTo: the file is deleted only after it was delivered');
+  const basis = legalBasisOf(value['legalBasis'], [...reachable]);
+  if (!basis.ok) err(`${key}.legalBasis`, basis.reason);
 
   const rawPrompts = value['prompts'] ?? {};
   const prompts: Record<string, string> = {};
@@ -318,6 +322,7 @@ function validateGroup(
     prompts,
     ...(typeof groupRetention === 'number' ? { retentionDays: groupRetention } : {}),
     ...(mailTo.length > 0 ? { mailTo, keepAfterMail: keepAfterMail as boolean } : {}),
+    ...(basis.ok && basis.basis !== undefined ? { legalBasis: basis.basis } : {}),
   };
   return { group, errors };
 }

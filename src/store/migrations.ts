@@ -173,6 +173,65 @@ const MIGRATIONS: readonly NamedMigration[] = [
     },
   },
   {
+    // People of the back office (src/web/): users with scrypt hashes, personal API tokens
+    // (only their SHA-256 is kept), every failed login and lockout. Accesses to recordings go
+    // to the sealed access log of 0010, not to a table of their own.
+    name: '0020-web-users',
+    async up(knex, t) {
+      await knex.schema.createTable(t.webUsers, (table) => {
+        table.increments('id').primary();
+        table.string('name', 64).notNullable();
+        table.string('role', 16).notNullable();
+        table.text('groups').notNullable(); // JSON array of group names
+        table.string('extension', 32).nullable();
+        table.string('password_hash', 255).notNullable();
+        table.boolean('disabled').notNullable().defaultTo(false);
+        table.string('created_by', 64).nullable();
+        table.string('created_at', TIME).notNullable();
+        table.string('updated_at', TIME).notNullable();
+        table.unique(['name'], { indexName: `${t.webUsers}_name_uq` });
+      });
+      await knex.schema.createTable(t.webApiTokens, (table) => {
+        table.increments('id').primary();
+        table.integer('user_id').notNullable();
+        table.string('label', 64).notNullable();
+        table.string('token_sha256', 64).notNullable();
+        table.string('created_at', TIME).notNullable();
+        table.string('last_used_at', TIME).nullable();
+        table.string('revoked_at', TIME).nullable();
+        table.unique(['token_sha256'], { indexName: `${t.webApiTokens}_hash_uq` });
+      });
+      await knex.schema.createTable(t.webAuthEvents, (table) => {
+        table.bigIncrements('id').primary();
+        table.string('at', TIME).notNullable();
+        table.string('kind', 32).notNullable(); // login_failed | locked_out | login | logout
+        table.string('user_name', 64).nullable();
+        table.string('address', 64).nullable();
+        table.string('method', 16).nullable();
+        table.index(['at'], `${t.webAuthEvents}_at_idx`);
+      });
+    },
+    async down(knex, t) {
+      for (const name of [t.webAuthEvents, t.webApiTokens, t.webUsers]) await knex.schema.dropTableIfExists(name);
+    },
+  },
+  {
+    // Who entered an agent's consent (or its revocation) into the system.
+    name: '0021-agent-consent-entered-by',
+    async up(knex, t) {
+      await knex.schema.alterTable(t.agentConsents, (table) => {
+        table.string('entered_by', 64).nullable();
+        table.string('revoked_by', 64).nullable();
+      });
+    },
+    async down(knex, t) {
+      await knex.schema.alterTable(t.agentConsents, (table) => {
+        table.dropColumn('revoked_by');
+        table.dropColumn('entered_by');
+      });
+    },
+  },
+  {
     // Recording lifecycle (issue 11): the terms fixed on each recording when it is made
     // (group, retention, mail), what the purge did or failed to do, legal holds, the mail queue.
     name: '0030-recording-lifecycle',

@@ -15,6 +15,10 @@ export interface StoreTables {
   readonly legalHolds: string;
   /** The durable mail queue (src/lifecycle): one row per recording to mail. */
   readonly mailQueue: string;
+  /** The web back office (src/web/): people, their API tokens, login audit (accesses go to accessLog). */
+  readonly webUsers: string;
+  readonly webApiTokens: string;
+  readonly webAuthEvents: string;
   /** knex's own bookkeeping; knex adds `_lock` for its lock table. */
   readonly migrations: string;
 }
@@ -33,6 +37,9 @@ export function storeTables(prefix = ''): StoreTables {
     accessLogHeads: `${prefix}access_log_heads`,
     legalHolds: `${prefix}legal_holds`,
     mailQueue: `${prefix}mail_queue`,
+    webUsers: `${prefix}web_users`,
+    webApiTokens: `${prefix}web_api_tokens`,
+    webAuthEvents: `${prefix}web_auth_events`,
     migrations: `${prefix}knex_migrations`,
   };
 }

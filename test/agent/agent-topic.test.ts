@@ -45,7 +45,7 @@ for (const definition of testBrokers()) {
         recording: { groups: { hotline: hotline({ mode: 'opt-in', pauseKey: '#', notifyAgentOfMonitoring }) }, extensions: { '1001': { group: 'hotline' } } },
         coaching: COACHING,
         liveOps: LIVE_OPS,
-        mqtt: { url: broker.url, node },
+        mqtt: { url: broker.url, node, ...broker.publisher },
         onTable: (table, sim, config) => {
           side = new AgentSide({ agents: agentsConfigOf({}), recording: config.recording }, captureLogger().logger);
           table.configureAgentSide({ clock: simClock(sim), listener: side.listener });

@@ -14,7 +14,9 @@ import type { ReceivedCommand } from '../../src/simulator/connection';
 import type { Session } from '../../src/simulator/session';
 import { defaultDialplan, handBackSteps, Simulator, type CallHandle } from '../../src/simulator/simulator';
 import type { EvidenceRecord, RecordingRecord } from '../../src/store';
+import { startWeb, type WebServer } from '../../src/web';
 import { captureLogger, type CapturedLine } from '../support/capture-logger';
+import { addUsers, OPS1 } from './live-ops-client';
 import { testConfig, tmpOutbox } from '../support/daemon-config';
 import { until } from '../support/wait';
 
@@ -32,7 +34,9 @@ export const PROMPTS = {
 
 /** A group as the tests use it (the dialplan bridges it to agent 1001), opt-in unless told otherwise. */
 export function hotline(over: Partial<GroupSettings> & { mode: GroupSettings['mode'] }): DeepPartial<GroupSettings> {
-  return { channels: 'both', consentTimeoutMs: 5000, consentTries: 2, prompts: PROMPTS, ...over } as DeepPartial<GroupSettings>;
+  // opt-in rests on the caller's consent; the other modes need a basis named (src/policies/legal-basis.ts).
+  const legalBasis = over.mode === 'opt-in' ? 'consent' : 'legitimate-interests';
+  return { channels: 'both', consentTimeoutMs: 5000, consentTries: 2, prompts: PROMPTS, legalBasis, ...over } as DeepPartial<GroupSettings>;
 }
 
 export interface HarnessOptions {
@@ -46,11 +50,12 @@ export interface HarnessOptions {
   readonly recordingsDir?: string;
   /** Also run coaching (*98*) and live operations, with the call controllers as its RecordingControl. */
   readonly coaching?: DeepPartial<CoachingConfig>;
+  /** Also run the web server (live operations over HTTP) with user ops1 (supervisor, 2001). */
   readonly liveOps?: DeepPartial<LiveOpsConfig>;
   /** Evidence settings over the test ones (a test key, a temporary anchor file). */
   readonly evidence?: DeepPartial<CallwardenConfig['evidence']>;
   /** MQTT for the daemon (tests default to off), and its node name. */
-  readonly mqtt?: { readonly url: string; readonly node: string };
+  readonly mqtt?: { readonly url: string; readonly node: string; readonly username?: string; readonly password?: string };
   /** Called with the controllers table before any call arrives (the agent side, a virtual clock). */
   readonly onTable?: (table: CallControllers, sim: Simulator, config: CallwardenConfig) => void;
   /** Connect the inbound ESL client here instead of the simulator's port (a TcpProxy in front of it). */
@@ -68,6 +73,8 @@ export interface Harness {
   readonly coaching?: Coaching;
   /** Present when HarnessOptions.lifecycle was given. */
   readonly lifecycle?: RecordingLifecycle;
+  /** Present when HarnessOptions.liveOps was given. */
+  readonly web?: WebServer;
   readonly log: CapturedLine[];
   /** Resolves with the first log line (`level message {meta}`) matching, already written or still to come. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -105,9 +112,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     store: options.store ?? { filename: ':memory:', outboxDir: tmpOutbox() },
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
-    ...(options.liveOps ? { liveOps: options.liveOps } : {}),
+    ...(options.liveOps ? { liveOps: options.liveOps, web: { enabled: true, port: 0 } } : {}),
     ...(options.evidence ? { evidence: options.evidence } : {}),
-    ...(options.mqtt ? { mqtt: { url: options.mqtt.url }, node: options.mqtt.node } : {}),
+    // The embedded broker lets only the daemon's credentials publish (test-brokers' `publisher`).
+    ...(options.mqtt ? { mqtt: { url: options.mqtt.url, ...(options.mqtt.username !== undefined ? { username: options.mqtt.username, password: options.mqtt.password ?? '' } : {}) }, node: options.mqtt.node } : {}),
     ...(options.lifecycle?.config ? { lifecycle: options.lifecycle.config } : {}),
   });
   const captured = captureLogger();
@@ -117,17 +125,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     controllers.push(c);
     waiting.get(c.callId)?.(c);
   };
-  // As src/cli.ts `run`: one controllers table for the call sockets, adoption and live operations.
+  // As src/commands/run.ts: one controllers table for the call sockets, adoption and live operations.
   const lifecycle = options.lifecycle ? new RecordingLifecycle(config, captured.logger, options.lifecycle.options) : undefined;
   const table = new CallControllers(lifecycle ? { lifecycle } : {});
   options.onTable?.(table, sim, config);
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
-  const coaching = options.coaching ? new Coaching(config, captured.logger, { recordingControl: table }) : undefined;
+  const coaching = options.coaching ? new Coaching(config, captured.logger) : undefined;
   const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
   await daemon.start();
   await lifecycle?.start(daemon);
   const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: captured.logger, controllers: table, onController });
   await coaching?.start(daemon);
+  const web = options.liveOps ? await startWeb(config, daemon, table, captured.logger) : undefined;
+  if (web) await addUsers(daemon, [OPS1]);
   // The simulator's waits re-check on its own model changes; let the daemon's call-state
   // changes wake them too, so one wait can watch both sides.
   const wake = daemon.registry.calls$.subscribe(() => sim.core.notify());
@@ -144,6 +154,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     controllers,
     ...(coaching ? { coaching } : {}),
     ...(lifecycle ? { lifecycle } : {}),
+    ...(web ? { web } : {}),
     log: captured.entries,
     waitForLog: (pattern, timeoutMs) => captured.waitFor(pattern, timeoutMs),
     recordingsDir,
@@ -162,6 +173,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async stop() {
       wake.unsubscribe();
       adoption.stop();
+      await web?.close();
       await coaching?.stop();
       await lifecycle?.stop();
       await daemon.stop();

@@ -1,8 +1,10 @@
-// A live-operations HTTP client for scenario tests, and the coaching / live-ops config they share.
+// A live-operations HTTP client for scenario tests, the coaching / live-ops config they share, and their users.
 
 import { request } from 'node:http';
 import type { CoachingConfig, LiveOpsConfig } from '../../src/coaching';
 import type { DeepPartial } from '../../src/config';
+import type { Daemon } from '../../src/daemon';
+import { hashPassword, UserDirectory, type WebRole } from '../../src/web';
 
 export const SUPERVISOR = '2001';
 export const OPS_PASSWORD = 'correct horse battery staple';
@@ -16,12 +18,27 @@ export const COACHING: DeepPartial<CoachingConfig> = {
   notifyAgent: { enabled: false, file: 'tone_stream://%(200,100,1400);loops=2' },
 };
 
-/** ops1 (extension 2001) may record and listen; on an ephemeral port. */
-export const LIVE_OPS: DeepPartial<LiveOpsConfig> = {
-  enabled: true,
-  port: 0,
-  users: { ops1: { password: OPS_PASSWORD, extension: SUPERVISOR, permissions: ['record', 'listen'] } },
-};
+/** Live operations on; the web server (which serves them) runs on an ephemeral port. */
+export const LIVE_OPS: DeepPartial<LiveOpsConfig> = { enabled: true };
+
+export interface TestUser {
+  readonly name: string;
+  readonly role: WebRole;
+  readonly extension: string | null;
+  readonly groups?: readonly string[];
+}
+
+/** ops1: a supervisor at extension 2001 (coaching.supervisors gives 1001 and 1002). */
+export const OPS1: TestUser = { name: 'ops1', role: 'supervisor', extension: SUPERVISOR };
+
+let hashed: Promise<string> | undefined;
+/** Adds the users (all with OPS_PASSWORD, hashed once per run) to the daemon's database. */
+export async function addUsers(daemon: Daemon, users: readonly TestUser[]): Promise<void> {
+  hashed ??= hashPassword(OPS_PASSWORD);
+  await daemon.store.queue.ready();
+  const directory = new UserDirectory(daemon.store.knex, daemon.store.repository.tables);
+  for (const u of users) await directory.add({ name: u.name, role: u.role, groups: u.groups ?? [], extension: u.extension, passwordHash: await hashed, createdBy: 'test' });
+}
 
 export interface OpsAnswer {
   readonly status: number;

@@ -1,10 +1,9 @@
 // Live operations' "record" through the real RecordingControl: the call's policy decides, the recorder acts, the evidence says who asked.
 
 import { expect } from 'chai';
-import type { Coaching } from '../../src/coaching';
 import { until } from '../support/wait';
-import { agentPicksUp, decisionsOf, driveUntil, hotline, PROMPTS, startHarness, talkAndHangUp, uuidRecords, type Harness } from './call-harness';
-import { COACHING, LIVE_OPS, postOps } from './live-ops-client';
+import { agentPicksUp, consentedAndRecording, decisionsOf, driveUntil, hotline, PROMPTS, startHarness, talkAndHangUp, uuidRecords, type Harness } from './call-harness';
+import { addUsers, COACHING, LIVE_OPS, postOps } from './live-ops-client';
 
 const group = (mode: 'opt-in' | 'manual' | 'permanent') => ({ groups: { hotline: hotline({ mode, manualKey: '*' }) }, extensions: { '1001': { group: 'hotline' } } });
 
@@ -12,7 +11,7 @@ describe('calls: live operations switch recording through the call policy', () =
   let h: Harness;
   afterEach(async () => h?.stop());
 
-  const post = (callId: string, action: string) => postOps((h.coaching as Coaching).liveOpsPort, `/v1/calls/${callId}/recording`, { action });
+  const post = (callId: string, action: string) => postOps(h.web!.port, `/api/live/calls/${callId}/recording`, { action });
   const bridged = (callId: string) => until(h.daemon.registry.calls$, () => h.daemon.registry.get(callId)?.legs.some((l) => l.role === 'caller' && l.bridgedTo !== undefined) === true, 'the bridge');
 
   it('opt-in, the caller pressed 9: "record start" is refused with the policy\'s reason, audited, and nothing is recorded', async () => {
@@ -82,6 +81,52 @@ describe('calls: live operations switch recording through the call policy', () =
     expect(String(answer.json.reason)).to.match(/must record every call/);
     await talkAndHangUp(h, call, 5000);
     expect(uuidRecords(sim).filter((l) => l.includes(' stop '))).to.deep.equal([]);
+  });
+
+  it('pause / resume over HTTP: the supervisor of the call masks and unmasks the file, sealed in the access log; another group\'s supervisor and an auditor cannot', async () => {
+    h = await startHarness({ recording: { groups: { hotline: hotline({ mode: 'opt-in', pauseMaxSeconds: 60 }) }, extensions: { '1001': { group: 'hotline' } } }, coaching: COACHING, liveOps: LIVE_OPS });
+    await addUsers(h.daemon, [
+      { name: 'otto', role: 'supervisor', extension: null, groups: ['other'] },
+      { name: 'audrey', role: 'auditor', extension: null },
+    ]);
+    const { sim } = h;
+    const call = await consentedAndRecording(h);
+    const u = call.uuid;
+    const pause = (action: string, user?: string) => postOps(h.web!.port, `/api/live/calls/${u}/pause`, { action }, user);
+    const masks = () => sim.received.map((c) => c.line).filter((l) => / (mask|unmask) /.test(l));
+
+    // Not theirs: "not found" for another group's supervisor, read-only for an auditor; nothing masked.
+    expect((await pause('pause', 'otto')).status).to.equal(404);
+    expect((await pause('pause', 'audrey')).status).to.equal(403);
+    expect((await pause('hold')).status).to.equal(400);
+    expect(masks()).to.deep.equal([]);
+
+    const paused = await pause('pause');
+    expect(paused.status, String(paused.json.reason)).to.equal(200);
+    expect(paused.json).to.include({ ok: true, command: 'recording pause', callId: u });
+    await sim.waitForCommand((c) => c.line.startsWith(`api uuid_record ${u} mask `));
+    await sim.advance(2_000);
+    expect((await pause('resume')).status).to.equal(200);
+    await sim.waitForCommand((c) => c.line.startsWith(`api uuid_record ${u} unmask `));
+    const again = await pause('resume');
+    expect(again.status).to.equal(409);
+    expect(again.json).to.include({ ok: false, reason: 'the recording is not paused' });
+    await talkAndHangUp(h, call, 2_000);
+
+    const ev = await h.evidence(u);
+    expect(ev.filter((e) => e.kind === 'operator_pause').map((e) => [(e.detail as { user: string }).user, (e.detail as { action: string }).action, (e.detail as { ok: boolean }).ok])).to.deep.equal([
+      ['ops1', 'pause', true],
+      ['ops1', 'resume', true],
+      ['ops1', 'resume', false],
+    ]);
+    // Every accepted request reached the sealed access log before the recorder acted; refused probes of others' calls did not.
+    const access = await h.daemon.store.repository.accessLog.list({ since: new Date(0), callId: u });
+    expect(access.map((a) => [a.user, a.action])).to.deep.equal([
+      ['ops1', 'live-pause'],
+      ['ops1', 'live-resume'],
+      ['ops1', 'live-resume'],
+    ]);
+    expect((await h.daemon.store.repository.accessLog.verify()).ok).to.equal(true);
   });
 
   it('a call the dialplan never handed to callwarden: refused, since no policy governs it', async () => {

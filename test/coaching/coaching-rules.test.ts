@@ -1,8 +1,7 @@
-// The pure parts of coaching: who may monitor whom, the DTMF keys, the exact commands, config checks, ops credentials.
+// The pure parts of coaching: who may monitor whom, the DTMF keys, the exact commands, config checks.
 
 import { expect } from 'chai';
 import {
-  authenticate,
   authoriseCoaching,
   coachingConfigProblems,
   coachingTarget,
@@ -13,7 +12,6 @@ import {
   supervisorsForPolicy,
   translateDigit,
   type CoachingConfig,
-  type LiveOpsConfig,
 } from '../../src/coaching';
 import { defaultsWith } from '../../src/config';
 import type { CallState, MonitorMode } from '../../src/streams';
@@ -95,15 +93,10 @@ describe('coaching commands', () => {
 });
 
 describe('coaching and liveOps config', () => {
-  it('reports duplicate or unusable keys and ops users without coaching rights, naming each key', () => {
-    const liveOps: LiveOpsConfig = {
-      enabled: true, host: '127.0.0.1', port: 0, listenEndpoint: 'user/{extension}', listenContext: 'default', ringSeconds: 30,
-      users: { ops: { password: 'x'.repeat(12), extension: '2999', permissions: ['listen'] } },
-    };
-    expect(coachingConfigProblems({ ...base, keys: { listen: '0', talkCaller: '0', whisperAgent: '*', conference: '3' } }, liveOps)).to.deep.equal([
+  it('reports duplicate or unusable keys, naming each key', () => {
+    expect(coachingConfigProblems({ ...base, keys: { listen: '0', talkCaller: '0', whisperAgent: '*', conference: '3' } })).to.deep.equal([
       'coaching.keys.talkCaller: "0" is already the key of coaching.keys.listen',
       'coaching.keys.whisperAgent: "*" ends eavesdrop in FreeSWITCH and cannot switch a mode',
-      'liveOps.users.ops.extension: 2999 is not in coaching.supervisors, so "listen" would always be refused',
     ]);
   });
 
@@ -112,20 +105,8 @@ describe('coaching and liveOps config', () => {
     expect(config.coaching.enabled).to.equal(false);
     expect(config.liveOps.enabled).to.equal(false);
     expect(() => defaultsWith({ coaching: { keys: { whisperAgent: '22' } } })).to.throw(/coaching\.keys\.whisperAgent/);
-    expect(() => defaultsWith({ liveOps: { users: { ops: { password: 'short', extension: '2001', permissions: [] } } } })).to.throw(/liveOps\.users\.ops\.password/);
-  });
-});
-
-describe('live-ops credentials', () => {
-  const config = { users: { ops1: { password: 'correct horse battery', extension: '2001', permissions: ['listen'] } } } as unknown as LiveOpsConfig;
-  const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
-  it('accepts the right password only', () => {
-    expect(authenticate(config, basic('ops1:correct horse battery'))?.name).to.equal('ops1');
-    expect(authenticate(config, basic('ops1:correct horse batterx'))).to.equal(undefined);
-    expect(authenticate(config, basic('nobody:correct horse battery'))).to.equal(undefined);
-    expect(authenticate(config, basic('constructor:x'))).to.equal(undefined);
-    expect(authenticate(config, 'Bearer abc')).to.equal(undefined);
-    expect(authenticate(config, undefined)).to.equal(undefined);
+    // Users live in the database now (callwarden users add); a config users list is refused, not ignored.
+    expect(() => defaultsWith({ liveOps: { users: {} } } as never)).to.throw(/liveOps\.users: is not a known setting/);
   });
 });
 

@@ -6,12 +6,14 @@ import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Coaching } from '../../src/coaching';
+import { Coaching, unavailableRecordingControl } from '../../src/coaching';
 import { defaultsWith, type CallwardenConfig, type DeepPartial } from '../../src/config';
 import { Daemon, routeSessions } from '../../src/daemon';
 import { defaultDialplan, Simulator, type CallHandle } from '../../src/simulator/simulator';
 import type { ReceivedCommand } from '../../src/simulator/connection';
 import { activeMonitors, type CallState, type MonitorMode } from '../../src/streams';
+import { startWeb, type WebServer } from '../../src/web';
+import { addUsers, OPS1 } from '../calls/live-ops-client';
 import { OpsSubscriber } from '../mqtt/ops-subscriber';
 import { captureLogger } from '../support/capture-logger';
 import { until } from '../support/wait';
@@ -28,6 +30,7 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
   let sim: Simulator;
   let daemon: Daemon | undefined;
   let coaching: Coaching | undefined;
+  let web: WebServer | undefined;
   let ops: OpsSubscriber | undefined;
   let node: string;
   const log = captureLogger();
@@ -50,14 +53,8 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
         notifyAgent: { enabled: true, file: NOTIFY },
         ...overrides.coaching,
       },
-      liveOps: {
-        enabled: true,
-        port: 0,
-        users: {
-          ops1: { password: OPS_PASSWORD, extension: SUPERVISOR, permissions: ['record', 'listen'] },
-          viewer: { password: OPS_PASSWORD, extension: '2003', permissions: [] },
-        },
-      },
+      liveOps: { enabled: true },
+      web: { enabled: true, port: 0 },
     } as DeepPartial<CallwardenConfig>);
   }
 
@@ -70,9 +67,13 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
     daemon = new Daemon(cfg, log.logger, { onSession: routeSessions({ coaching: coaching.handler }), resyncIntervalMs: 0 });
     await daemon.start();
     await coaching.start(daemon);
+    web = await startWeb(cfg, daemon, unavailableRecordingControl, log.logger);
+    // ops1 may act live; viewer is an auditor (read-only).
+    await addUsers(daemon, [OPS1, { name: 'viewer', role: 'auditor', extension: '2003' }]);
     sim.outbound = { host: '127.0.0.1', port: daemon.outboundPort };
     await daemon.inbound.ready();
-    const url = process.env.CALLWARDEN_TEST_MQTT_URL || daemon.mqtt.embedded?.url;
+    // The publisher's credentials: clearRetained() publishes, which only the daemon may on the embedded broker.
+    const url = process.env.CALLWARDEN_TEST_MQTT_URL || daemon.mqtt.embedded?.publisherUrl;
     ops = await OpsSubscriber.connect(url ?? '', `callwarden/${node}/#`);
   }
 
@@ -99,7 +100,7 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
   function post(path: string, body: unknown, user = 'ops1', password = OPS_PASSWORD): Promise<{ status: number; json: Record<string, unknown> }> {
     return new Promise((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: (coaching as Coaching).liveOpsPort, path, method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, 'content-type': 'application/json' } },
+        { host: '127.0.0.1', port: (web as WebServer).port, path, method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, 'content-type': 'application/json' } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -141,6 +142,8 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
     await ops?.clearRetained().catch(() => undefined);
     await ops?.close();
     ops = undefined;
+    await web?.close();
+    web = undefined;
     await coaching?.stop();
     await daemon?.stop();
     coaching = undefined;
@@ -279,16 +282,16 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
     const { call } = await agentCall();
     // Without a recording controller the request is refused, and says why (the objection case
     // through the real controller: test/calls/live-ops-record.test.ts).
-    const answer = await post(`/v1/calls/${call.uuid}/recording`, { action: 'start' });
+    const answer = await post(`/api/live/calls/${call.uuid}/recording`, { action: 'start' });
     expect(answer.status).to.equal(409);
     expect(answer.json).to.include({ ok: false, command: 'record start', callId: call.uuid, reason: 'recording control not available' });
     const evidence = await (daemon as Daemon).store.queue.drained().then(() => (daemon as Daemon).store.repository.listEvidence(call.uuid));
     expect(evidence.map((e) => e.kind)).to.include('ops_command');
     expect(evidence.find((e) => e.kind === 'ops_command')?.detail).to.include({ user: 'ops1', ok: false, command: 'record start' });
 
-    const bad = await post(`/v1/calls/${call.uuid}/recording`, { action: 'start' }, 'ops1', 'wrong password!!');
+    const bad = await post(`/api/live/calls/${call.uuid}/recording`, { action: 'start' }, 'ops1', 'wrong password!!');
     expect(bad.status).to.equal(401);
-    const noRight = await post(`/v1/calls/${call.uuid}/recording`, { action: 'stop' }, 'viewer');
+    const noRight = await post(`/api/live/calls/${call.uuid}/recording`, { action: 'stop' }, 'viewer');
     expect(noRight.status).to.equal(403);
     expect(log.text()).not.to.include(OPS_PASSWORD);
   });
@@ -298,7 +301,7 @@ describe('Coaching (*98*<ext>) and live operations through the simulator', funct
     const d = daemon as Daemon;
     const { call, state } = await agentCall();
     const agentLeg = (call.agent as { uuid: string }).uuid;
-    const answered = post(`/v1/calls/${call.uuid}/listen`, undefined);
+    const answered = post(`/api/live/calls/${call.uuid}/listen`, undefined);
     const originate = await sim.waitForCommand((c) => c.line.startsWith('bgapi originate '));
     // The answered phone dials *98*<ext> itself: the same handler, checks and keys as a supervisor's own call.
     expect(originate.line).to.match(new RegExp(`^bgapi originate \\{origination_uuid=[0-9a-f-]{36},user_name=${SUPERVISOR},.*\\}user/${SUPERVISOR} \\*98\\*${AGENT} XML default$`));

@@ -42,8 +42,8 @@ describe('config loading', () => {
     expect(values).to.deep.equal({ esl: { port: 8022 }, recording: { legalNoticeAcknowledged: true }, coaching: { supervisors: { '2001': { extensions: ['1001'] } } } });
     expect(names).to.have.members(['CALLWARDEN_ESL_PORT', 'CALLWARDEN_RECORDING_LEGAL_NOTICE_ACKNOWLEDGED', 'CALLWARDEN_COACHING_SUPERVISORS']);
     expect(() => environmentOverrides(mapping, { CALLWARDEN_RECORDING_LEGAL_NOTICE_ACKNOWLEDGED: 'yes' })).to.throw(/must be true or false/);
-    expect(() => environmentOverrides(mapping, { CALLWARDEN_LIVEOPS_USERS: '{not json secret' }))
-      .to.throw(/CALLWARDEN_LIVEOPS_USERS \(liveOps\.users\): is not valid JSON/)
+    expect(() => environmentOverrides(mapping, { CALLWARDEN_WEB_TRUST_PROXY: '{not json secret' }))
+      .to.throw(/CALLWARDEN_WEB_TRUST_PROXY \(web\.trustProxy\): is not valid JSON/)
       .with.property('message')
       .that.does.not.contain('secret');
   });

@@ -23,6 +23,8 @@ if (!MYSQL_URL) console.log('ops-view: CALLWARDEN_TEST_MYSQL_URL not set, databa
 
 interface Broker {
   url: string;
+  /** What the daemon publishes through (the embedded broker's publisher credentials in it). */
+  publisherUrl: string;
   host: string;
   port: number;
   close(): Promise<void>;
@@ -31,10 +33,18 @@ interface Broker {
 async function broker(): Promise<Broker> {
   if (MQTT_URL) {
     const u = new URL(MQTT_URL);
-    return { url: MQTT_URL, host: u.hostname, port: Number(u.port || 1883), close: async () => undefined };
+    return { url: MQTT_URL, publisherUrl: MQTT_URL, host: u.hostname, port: Number(u.port || 1883), close: async () => undefined };
   }
   const embedded: EmbeddedBroker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
-  return { url: embedded.url, host: '127.0.0.1', port: embedded.port, close: () => embedded.close() };
+  return { url: embedded.url, publisherUrl: embedded.publisherUrl, host: '127.0.0.1', port: embedded.port, close: () => embedded.close() };
+}
+
+/** The same URL (credentials included) through a proxy on 127.0.0.1:port. */
+function viaProxy(url: string, port: number): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(port);
+  return u.toString();
 }
 
 const node = () => `it-${randomBytes(4).toString('hex')}`;
@@ -64,8 +74,8 @@ describe('ops view and call records during simulated calls', function () {
     const name = node();
     const dbFile = join(mkdtempSync(join(tmpdir(), 'cw-it-')), 'calls.sqlite');
     const port = await sim.listen(0);
-    ops = await OpsSubscriber.connect(mq.url, `callwarden/${name}/#`);
-    daemon = new Daemon(testConfig(port, { node: name, mqtt: { url: mq.url }, store: { filename: dbFile } }), captureLogger().logger, {
+    ops = await OpsSubscriber.connect(mq.publisherUrl, `callwarden/${name}/#`);
+    daemon = new Daemon(testConfig(port, { node: name, mqtt: { url: mq.publisherUrl }, store: { filename: dbFile } }), captureLogger().logger, {
       resyncIntervalMs: 0,
     });
     await daemon.start();
@@ -86,7 +96,7 @@ describe('ops view and call records during simulated calls', function () {
     await sim.advance(20_000);
     sim.hangup(call);
     await ops.waitFor((m) => m.topic === topic && m.payload === '', 'the empty retained message that clears the call');
-    const late = await OpsSubscriber.connect(mq.url, `callwarden/${name}/calls/#`);
+    const late = await OpsSubscriber.connect(mq.publisherUrl, `callwarden/${name}/calls/#`);
     await late.roundTrip(`callwarden/${name}/calls/marker`);
     expect(late.messages.filter((m) => m.topic === topic)).to.deep.equal([]);
     await late.client.endAsync();
@@ -106,11 +116,11 @@ describe('ops view and call records during simulated calls', function () {
     const prefix = `it${randomBytes(3).toString('hex')}_`;
     const dbUrl = `mysql://${u.username || 'root'}${u.password ? `:${u.password}` : ''}@127.0.0.1:${mysqlProxy.port}${u.pathname}`;
     const port = await sim.listen(0);
-    ops = await OpsSubscriber.connect(mq.url, `callwarden/${name}/calls/#`);
+    ops = await OpsSubscriber.connect(mq.publisherUrl, `callwarden/${name}/calls/#`);
     daemon = new Daemon(
       testConfig(port, {
         node: name,
-        mqtt: { url: mqttProxy.url, reconnectPeriodMs: 100 },
+        mqtt: { url: viaProxy(mq.publisherUrl, mqttProxy.port), reconnectPeriodMs: 100 },
         store: { client: 'mysql2', url: dbUrl, tablePrefix: prefix },
       }),
       captureLogger().logger,

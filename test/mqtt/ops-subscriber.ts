@@ -36,8 +36,9 @@ export class OpsSubscriber {
   }
 
   /** Connects and subscribes (QoS 1); throws if the broker cannot be reached within timeoutMs. */
-  static async connect(url: string, filter: string, timeoutMs = 5000): Promise<OpsSubscriber> {
+  static async connect(url: string, filter: string, timeoutMs = 5000, auth: { username?: string; password?: string } = {}): Promise<OpsSubscriber> {
     const client = await mqtt.connectAsync(url, {
+      ...auth,
       clientId: `cw-ops-${randomBytes(4).toString('hex')}`,
       protocolVersion: 4,
       reconnectPeriod: 50,

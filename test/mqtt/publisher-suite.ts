@@ -48,7 +48,8 @@ export function describePublisherSuite(definition: TestBrokerDefinition): void {
     ): Promise<Rig> {
       const node = uniqueNode();
       const topics = nodeTopics(node);
-      const ops = await OpsSubscriber.connect(broker.url, topics.all);
+      // With the publisher's credentials: clearRetained() publishes, which only the daemon may on the embedded broker.
+      const ops = await OpsSubscriber.connect(broker.url, topics.all, 5000, broker.publisher);
       cleanups.push(async () => {
         await ops.clearRetained();
         await ops.close();
@@ -64,6 +65,8 @@ export function describePublisherSuite(definition: TestBrokerDefinition): void {
       const log = captureLogger();
       const publisher = new MqttPublisher({
         url: proxy ? proxy.url : broker.url,
+        // The embedded broker lets only the daemon's credentials publish.
+        ...broker.publisher,
         node,
         reconnectPeriodMs: 50,
         closeTimeoutMs: 3000,
@@ -127,7 +130,7 @@ export function describePublisherSuite(definition: TestBrokerDefinition): void {
       // A late update of an ended call must not bring a ghost back; a late subscriber sees no call.
       publisher.publishCall({ ...view, consent: 'refused' });
       expect(await publisher.whenDrained(5000)).to.equal(true);
-      const late = await OpsSubscriber.connect(broker.url, topics.all);
+      const late = await OpsSubscriber.connect(broker.url, topics.all, 5000, broker.publisher);
       cleanups.push(() => late.close());
       await late.roundTrip(`callwarden/${node}/test-marker`);
       expect(late.messages.filter((m) => m.topic === topic)).to.deep.equal([]);
@@ -142,7 +145,7 @@ export function describePublisherSuite(definition: TestBrokerDefinition): void {
       publisher.publishCall({ ...view, recording: { ...view.recording, masked: true } });
       await ops.next((m) => m.topic === topic && json(m.payload).recording !== undefined && (json(m.payload).recording as { masked: boolean }).masked, 'masked state');
 
-      const late = await OpsSubscriber.connect(broker.url, topics.all);
+      const late = await OpsSubscriber.connect(broker.url, topics.all, 5000, broker.publisher);
       cleanups.push(() => late.close());
       const retained = await late.waitFor((m) => m.topic === topic, 'retained call');
       expect(retained.retain).to.equal(true);
@@ -174,7 +177,7 @@ export function describePublisherSuite(definition: TestBrokerDefinition): void {
         expect(body).to.include({ kind: script[i][0], callId, seq: i + 1 });
         expect(body.at).to.be.a('string');
       }
-      const late = await OpsSubscriber.connect(broker.url, topics.all);
+      const late = await OpsSubscriber.connect(broker.url, topics.all, 5000, broker.publisher);
       cleanups.push(() => late.close());
       await late.roundTrip(`callwarden/${node}/test-marker`);
       expect(late.messages.filter((m) => m.topic.includes('/events/'))).to.deep.equal([]);
@@ -208,7 +211,7 @@ export function describePublisherSuite(definition: TestBrokerDefinition): void {
         (await ops.next((m) => m.topic === topics.status && m.payload.includes('"outboxPending":3') && isOnline(m), 'the restated status')).payload,
       );
       expect(back).to.deep.include({ state: 'online', health: { eslConnected: false, dbHealthy: true, outboxPending: 3 } });
-      const late = await OpsSubscriber.connect(broker.url, topics.status);
+      const late = await OpsSubscriber.connect(broker.url, topics.status, 5000, broker.publisher);
       cleanups.push(() => late.close());
       expect(json((await late.nextOn(topics.status)).payload)).to.deep.include({ state: 'online', health: { eslConnected: false, dbHealthy: true, outboxPending: 3 } });
     });
@@ -218,7 +221,7 @@ export function describePublisherSuite(definition: TestBrokerDefinition): void {
       await ops.next((m) => m.topic === topics.status && isOnline(m), 'status online');
       proxy!.cut();
       await ops.next((m) => m.topic === topics.status && isOffline(m), 'Last Will');
-      const late = await OpsSubscriber.connect(broker.url, topics.status);
+      const late = await OpsSubscriber.connect(broker.url, topics.status, 5000, broker.publisher);
       cleanups.push(() => late.close());
       const retained = await late.nextOn(topics.status);
       expect(retained.retain).to.equal(true);
@@ -354,7 +357,7 @@ export function describePublisherSuite(definition: TestBrokerDefinition): void {
         const seqs = ops.messages.filter((m) => m.topic === topics.event(kind)).map((m) => json(m.payload).seq as number);
         const afterRestart = seqs.slice(seqs.indexOf(50) + 1).filter((s) => s > 50);
         expect(afterRestart.filter((v, i) => afterRestart.indexOf(v) === i)).to.deep.equal(Array.from({ length: 100 }, (_, k) => k + 51));
-        const late = await OpsSubscriber.connect(broker.url, topics.status);
+        const late = await OpsSubscriber.connect(broker.url, topics.status, 5000, broker.publisher);
         cleanups.push(() => late.close());
         expect(json((await late.nextOn(topics.status)).payload).state).to.equal('online');
       });

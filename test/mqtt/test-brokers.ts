@@ -11,6 +11,8 @@ export interface TestBroker {
   url: string;
   host: string;
   port: number;
+  /** What a publisher presents (the embedded broker refuses publishes without it). */
+  publisher: { username?: string; password?: string };
   /** Stops the broker and starts a fresh one on the same port (embedded only: the system Mosquitto is not ours). */
   restart?: () => Promise<void>;
   close(): Promise<void>;
@@ -30,14 +32,17 @@ function embeddedDefinition(): TestBrokerDefinition {
     start: async () => {
       let broker: EmbeddedBroker = await startEmbeddedBroker({ host: '127.0.0.1', port: 0 });
       const port = broker.port;
+      const credentials = broker.publisher;
       return {
         name: 'embedded aedes broker',
         url: broker.url,
         host: '127.0.0.1',
         port,
+        publisher: credentials,
         restart: async () => {
           await broker.close();
-          broker = await startEmbeddedBroker({ host: '127.0.0.1', port });
+          // The same credentials, as a daemon restarted with its broker would not (tests need the publisher to reconnect).
+          broker = await startEmbeddedBroker({ host: '127.0.0.1', port, credentials });
         },
         close: () => broker.close(),
       };
@@ -59,7 +64,7 @@ function mosquittoDefinition(url: string): TestBrokerDefinition {
         throw new Error(`${name} is not reachable (${MQTT_URL_ENV} is set): ${(err as Error).message}`);
       }
       const parsed = new URL(url);
-      return { name, url, host: parsed.hostname, port: Number(parsed.port || 1883), close: async () => undefined };
+      return { name, url, host: parsed.hostname, port: Number(parsed.port || 1883), publisher: {}, close: async () => undefined };
     },
   };
 }

@@ -113,7 +113,7 @@ describe('policies: pause for sensitive input', () => {
 
   it('the key map per group: pauseKey one DTMF key, not the manual key; pauseMaxSeconds bounded', () => {
     const cfg = (over: Record<string, unknown>) =>
-      validateRecordingConfig({ groups: { g: { mode: 'manual', manualKey: '*', prompts: PROMPTS, ...over } } });
+      validateRecordingConfig({ groups: { g: { mode: 'manual', manualKey: '*', legalBasis: 'legitimate-interests', prompts: PROMPTS, ...over } } });
     expect(cfg({ pauseKey: '#', pauseMaxSeconds: 90, agentSelfReview: true, notifyAgentOfMonitoring: false }).ok).to.equal(true);
     const bad = cfg({ pauseKey: '*', pauseMaxSeconds: 4, agentSelfReview: 'yes' });
     expect(bad.ok).to.equal(false);

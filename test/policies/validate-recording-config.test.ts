@@ -48,6 +48,7 @@ describe('validateRecordingConfig', () => {
       consentTimeoutMs: 10000,
       consentTries: 2,
       prompts: PROMPTS,
+      legalBasis: 'consent',
     });
     expect(policyForExtension(config, '1001')).to.deep.equal({ groupName: 'hotline', group: config.groups['hotline'] });
     expect(policyForExtension(config, '1002').extensionMode).to.equal('disabled');
@@ -56,13 +57,13 @@ describe('validateRecordingConfig', () => {
   });
 
   it('every-nth N must be ≥ 1', () => {
-    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', everyNth: 0, prompts: PROMPTS } } })).to.deep.equal([
+    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', everyNth: 0, prompts: PROMPTS, legalBasis: 'legitimate-interests' } } })).to.deep.equal([
       'recording.groups.hotline.everyNth: must be ≥ 1',
     ]);
-    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', everyNth: 2.5, prompts: PROMPTS } } })).to.deep.equal([
+    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', everyNth: 2.5, prompts: PROMPTS, legalBasis: 'legitimate-interests' } } })).to.deep.equal([
       'recording.groups.hotline.everyNth: must be an integer',
     ]);
-    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', prompts: PROMPTS } } })).to.deep.equal([
+    expect(errorsOf({ groups: { hotline: { mode: 'every-nth', prompts: PROMPTS, legalBasis: 'legitimate-interests' } } })).to.deep.equal([
       'recording.groups.hotline.everyNth: is required for mode every-nth',
     ]);
   });
@@ -82,9 +83,10 @@ describe('validateRecordingConfig', () => {
           consentTries: 0,
           consentTimeoutMs: 50,
           perCallMayLoosenTo: ['permanent', 'always'],
+          legalBasis: 'consent',
           prompts: { noticeWithObjection: '/p/n.wav', consentMenu: 'has space.wav', music: '/p/m.wav' },
         },
-        sales: { mode: 'manual', prompts: PROMPTS },
+        sales: { mode: 'manual', prompts: PROMPTS, legalBasis: 'contract' },
         'bad name': { mode: 'loud' },
       },
       extensions: { '1001': { group: 'support' }, '1002': { mode: 'permanent' }, '1003': 'hotline', '1004': { group: 'sales', mode: 'x' } },
@@ -119,7 +121,7 @@ describe('validateRecordingConfig', () => {
 
   it('asks for the prompts of modes reachable through extensions and per-call loosening', () => {
     const errors = errorsOf({
-      groups: { g: { mode: 'disabled', announcements: false, reannounceOnTransfer: false, perCallMayLoosenTo: ['permanent'] } },
+      groups: { g: { mode: 'disabled', announcements: false, reannounceOnTransfer: false, perCallMayLoosenTo: ['permanent'], legalBasis: 'legal-obligation' } },
       extensions: { '1001': { group: 'g', mode: 'opt-in' } },
     });
     expect(errors).to.deep.equal([
@@ -129,12 +131,28 @@ describe('validateRecordingConfig', () => {
     ]);
   });
 
+  it('asks for a GDPR Art. 6(1) legal basis wherever a group can record other than opt-in; opt-in rests on consent', () => {
+    expect(errorsOf({ groups: { p: { mode: 'permanent', prompts: PROMPTS } } })).to.deep.equal([
+      'recording.groups.p.legalBasis: is required for a group that can record in mode permanent (one of consent, contract, legal-obligation, vital-interests, public-task, legitimate-interests; GDPR Art. 6(1))',
+    ]);
+    expect(errorsOf({ groups: { p: { mode: 'permanent', prompts: PROMPTS, legalBasis: 'because' } } })).to.deep.equal([
+      'recording.groups.p.legalBasis: must be one of consent, contract, legal-obligation, vital-interests, public-task, legitimate-interests (GDPR Art. 6(1))',
+    ]);
+    expect(errorsOf({ groups: { o: { mode: 'opt-in', prompts: PROMPTS, legalBasis: 'contract' } } })).to.deep.equal([
+      'recording.groups.o.legalBasis: opt-in records only with the caller\'s consent: the legal basis is "consent"',
+    ]);
+    // Reachable through an extension's mode counts too.
+    expect(errorsOf({ groups: { o: { mode: 'opt-in', prompts: PROMPTS } }, extensions: { '1001': { group: 'o', mode: 'permanent' } } })).to.have.length(1);
+    expect(assertRecordingConfig({ groups: { p: { mode: 'permanent', prompts: PROMPTS, legalBasis: 'legal-obligation' } } }).groups['p']?.legalBasis).to.equal('legal-obligation');
+    expect(assertRecordingConfig({ groups: { off: { mode: 'disabled' } } }).groups['off']?.legalBasis).to.equal(undefined);
+  });
+
   it('a disabled group needs no prompts', () => {
     expect(errorsOf({ groups: { off: { mode: 'disabled' } } })).to.deep.equal([]);
   });
 
   it('assertRecordingConfig throws one error listing every mistake', () => {
-    expect(() => assertRecordingConfig({ groups: { hotline: { mode: 'every-nth', everyNth: 0, prompts: PROMPTS } }, x: 1 }))
+    expect(() => assertRecordingConfig({ groups: { hotline: { mode: 'every-nth', everyNth: 0, prompts: PROMPTS, legalBasis: 'legitimate-interests' } }, x: 1 }))
       .to.throw(RecordingConfigError)
       .with.property(
         'message',
