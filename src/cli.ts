@@ -41,19 +41,33 @@ async function main(argv: string[]): Promise<number> {
       // Coaching: *98*<ext> sockets and the live-ops server (src/coaching/).
       const { Coaching } = await import('./coaching');
       const coaching = new Coaching(config, logger, { recordingControl: controllers });
-      const daemon = new Daemon(config, logger, { onSession: routeSessions({ calls, coaching: coaching.handler }) });
+      // Metrics (src/metrics/): a Prometheus scrape listener, only when enabled.
+      const { DaemonMetrics, MetricsServer, METRICS_DEFAULTS } = await import('./metrics');
+      const metricsConfig = config.metrics ?? METRICS_DEFAULTS;
+      const metrics = metricsConfig.enabled ? new DaemonMetrics() : undefined;
+      const daemon = new Daemon(config, logger, {
+        onSession: routeSessions({ calls, coaching: coaching.handler }),
+        ...(metrics ? { wrapPublisher: (p: import('./mqtt').CallPublisher) => metrics.countingPublisher(p) } : {}),
+      });
+      const metricsServer = metrics ? new MetricsServer(metrics, metricsConfig, logger) : undefined;
       let adoption: { stop(): void } | undefined;
       const stop = async (signal: string) => {
         logger.info(`${signal}: stopping`);
         adoption?.stop();
         await agentSide.stop();
         await coaching.stop();
+        await metricsServer?.close();
+        metrics?.stop();
         await daemon.stop();
         process.exit(0);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
       await daemon.start();
+      if (metrics && metricsServer) {
+        metrics.watch(daemon);
+        await metricsServer.listen();
+      }
       agentSide.start(daemon);
       // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.
       adoption = adoptRunningCalls(daemon, { recording: config.recording, logger, controllers });

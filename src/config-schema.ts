@@ -2,6 +2,7 @@
 
 import { AGENTS_SCHEMA } from './agent/agent-config';
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
+import { METRICS_SCHEMA } from './metrics/metrics-config';
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -95,6 +96,7 @@ export const CONFIG_SCHEMA = {
     liveOps: LIVE_OPS_SCHEMA,
     // Optional: the recording lamp and the agent topic (src/agent); defaults in agentsConfigOf.
     agents: AGENTS_SCHEMA,
+    metrics: METRICS_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

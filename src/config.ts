@@ -8,6 +8,7 @@ import { EvidenceKeyring } from './store/evidence-keys';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { agentsConfigOf, agentsConfigProblems, type AgentsConfig } from './agent/agent-config';
 import { coachingConfigProblems, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
+import type { MetricsConfig } from './metrics/metrics-config';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -57,6 +58,8 @@ export interface CallwardenConfig {
   readonly liveOps: LiveOpsConfig;
   /** The agent's side: recording lamp (BLF) and the agent topic on MQTT; every key optional. */
   readonly agents: AgentsConfig;
+  /** The Prometheus scrape listener (README "Metrics"); off unless enabled. */
+  readonly metrics?: MetricsConfig;
 }
 
 export class ConfigError extends Error {

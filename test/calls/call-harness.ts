@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { adoptRunningCalls, CallControllers, createCallHandler, type CallAdoption, type CallController } from '../../src/calls';
 import { Coaching, type CoachingConfig, type LiveOpsConfig } from '../../src/coaching';
 import type { CallwardenConfig, DeepPartial } from '../../src/config';
-import { Daemon, routeSessions } from '../../src/daemon';
+import { Daemon, routeSessions, type DaemonOptions } from '../../src/daemon';
 import type { GroupSettings, RecordingConfig } from '../../src/policies';
 import type { DialplanStep } from '../../src/simulator/core';
 import type { ReceivedCommand } from '../../src/simulator/connection';
@@ -52,6 +52,8 @@ export interface HarnessOptions {
   readonly mqtt?: { readonly url: string; readonly node: string };
   /** Called with the controllers table before any call arrives (the agent side, a virtual clock). */
   readonly onTable?: (table: CallControllers, sim: Simulator, config: CallwardenConfig) => void;
+  /** Wraps the daemon's publisher (metrics count on it). */
+  readonly wrapPublisher?: DaemonOptions['wrapPublisher'];
 }
 
 export interface Harness {
@@ -112,7 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   options.onTable?.(table, sim, config);
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
   const coaching = options.coaching ? new Coaching(config, captured.logger, { recordingControl: table }) : undefined;
-  const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
+  const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0, ...(options.wrapPublisher ? { wrapPublisher: options.wrapPublisher } : {}) });
   await daemon.start();
   const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: captured.logger, controllers: table, onController });
   await coaching?.start(daemon);
