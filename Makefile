@@ -5,7 +5,7 @@ NPM ?= npm
 MOCHA = node_modules/.bin/mocha
 TSC = node_modules/.bin/tsc
 
-.PHONY: install build run demo test test-unit bench clean
+.PHONY: install build run demo test test-unit bench bench-controllers clean
 
 install: node_modules/.installed
 
@@ -27,6 +27,10 @@ test: build
 
 bench: build
 	node --expose-gc dist/bench/pipeline.js
+
+# The daemon with its call controllers at BENCH_LIVE_CALLS (default 300) live calls.
+bench-controllers: build
+	NODE_ENV=test node --expose-gc dist/bench/controllers.js
 
 clean:
 	rm -rf dist node_modules
