@@ -55,6 +55,8 @@ export class MetricsServer {
       this.server.once('error', reject);
       this.server.listen(this.config.port, this.config.host, () => {
         this.server.off('error', reject);
+        // Once listening, a socket-level failure is logged, never the process's end.
+        this.server.on('error', (err) => this.log.warn(`metrics listener: ${err.message}`));
         resolve();
       });
     });
