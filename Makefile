@@ -5,7 +5,7 @@ NPM ?= npm
 MOCHA = node_modules/.bin/mocha
 TSC = node_modules/.bin/tsc
 
-.PHONY: install build run demo test test-unit bench bench-parser clean
+.PHONY: install build run demo test test-unit bench bench-parser bench-controllers clean
 
 install: node_modules/.installed
 
@@ -32,6 +32,10 @@ bench: build
 # What hostile byte streams cost the ESL parser, as ratios to normal traffic (bench/parser.ts).
 bench-parser: build
 	node --expose-gc dist/bench/parser.js
+
+# The daemon with its call controllers at BENCH_LIVE_CALLS (default 300) live calls.
+bench-controllers: build
+	NODE_ENV=test node --expose-gc dist/bench/controllers.js
 
 clean:
 	rm -rf dist node_modules

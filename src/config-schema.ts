@@ -4,6 +4,7 @@ import { AGENTS_SCHEMA } from './agent/agent-config';
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
 import { LIFECYCLE_SCHEMA } from './lifecycle/lifecycle-config';
 import { WEB_SCHEMA } from './web/web-config';
+import { METRICS_SCHEMA } from './metrics/metrics-config';
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -99,6 +100,7 @@ export const CONFIG_SCHEMA = {
     agents: AGENTS_SCHEMA,
     lifecycle: LIFECYCLE_SCHEMA,
     web: WEB_SCHEMA,
+    metrics: METRICS_SCHEMA,
     log: {
       type: 'object',
       additionalProperties: false,

@@ -11,6 +11,7 @@ import { agentsConfigOf, agentsConfigProblems, type AgentsConfig } from './agent
 import { coachingConfigProblems, normaliseCoachingSupervisors, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
 import { lifecycleConfigProblems, type LifecycleConfig } from './lifecycle/lifecycle-config';
 import { webConfigProblems, type WebConfig } from './web/web-config';
+import type { MetricsConfig } from './metrics/metrics-config';
 
 export interface CallwardenConfig {
   readonly node: string;
@@ -64,6 +65,8 @@ export interface CallwardenConfig {
   readonly lifecycle: LifecycleConfig;
   /** The HTTP server for people (back office + live operations), src/web/. */
   readonly web: WebConfig;
+  /** The Prometheus scrape listener (README "Metrics"); off unless enabled. */
+  readonly metrics?: MetricsConfig;
 }
 
 export class ConfigError extends Error {

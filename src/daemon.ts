@@ -46,6 +46,8 @@ export interface DaemonOptions {
   readonly onSession?: SessionHandler;
   /** How often the call table is checked against `show channels as json` (0 = only after connects). */
   readonly resyncIntervalMs?: number;
+  /** Wraps what the daemon publishes through (metrics count recording and consent events on their way). */
+  readonly wrapPublisher?: (publisher: CallPublisher) => CallPublisher;
 }
 
 export class Daemon {
@@ -117,8 +119,10 @@ export class Daemon {
     });
   }
 
+  private wrappedPublisher: CallPublisher | undefined;
+
   get publisher(): CallPublisher {
-    return this.mqtt.publisher;
+    return this.wrappedPublisher ?? this.mqtt.publisher;
   }
 
   async start(): Promise<void> {
@@ -155,6 +159,7 @@ export class Daemon {
       },
       { logger: this.log },
     );
+    if (this.options.wrapPublisher) this.wrappedPublisher = this.options.wrapPublisher(this.mqtt.publisher);
     this.watchHealth();
     this.subscriptions.add(
       this.registry.calls$.subscribe(

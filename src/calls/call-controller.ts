@@ -154,9 +154,9 @@ export class CallController {
   start(): void {
     const { registry } = this.options.daemon;
     this.lastCall = registry.get(this.callId);
-    this.sub = registry.calls$.subscribe({
+    // The call's own stream: this controller's work per event does not grow with the other live calls.
+    this.sub = registry.call$(this.callId).subscribe({
       next: (u) => {
-        if (u.call.callId !== this.callId) return;
         this.lastCall = u.call;
         if (u.kind !== 'updated') this.ended = true;
         this.schedule();

@@ -22,7 +22,8 @@ interface Press {
 export class InboundDigits {
   private seq = 0;
   private readonly presses = new Map<string, Press[]>();
-  private waiters: Array<() => void> = [];
+  /** Per channel: a key press wakes only the prompts waiting on its own channel. */
+  private readonly waiters = new Map<string, Set<() => void>>();
   private readonly sub: Subscription;
 
   constructor(inboundEvents$: Observable<EslEvent>) {
@@ -42,17 +43,24 @@ export class InboundDigits {
     const found = (): boolean => (this.presses.get(uuid) ?? []).some((p) => p.seq > since && p.digit === digit);
     if (found()) return Promise.resolve(true);
     return new Promise((resolve) => {
+      const drop = (): void => {
+        const set = this.waiters.get(uuid);
+        set?.delete(check);
+        if (set?.size === 0) this.waiters.delete(uuid);
+      };
       const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== check);
+        drop();
         resolve(false);
       }, timeoutMs);
       const check = (): void => {
         if (!found()) return;
         clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
+        drop();
         resolve(true);
       };
-      this.waiters.push(check);
+      let set = this.waiters.get(uuid);
+      if (set === undefined) this.waiters.set(uuid, (set = new Set()));
+      set.add(check);
     });
   }
 
@@ -82,6 +90,6 @@ export class InboundDigits {
     }
     list.push({ seq: ++this.seq, digit });
     if (list.length > MAX_PER_CHANNEL) list.shift();
-    for (const w of [...this.waiters]) w();
+    for (const w of [...(this.waiters.get(uuid) ?? [])]) w();
   }
 }

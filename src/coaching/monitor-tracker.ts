@@ -22,10 +22,13 @@ interface OpenSession {
  * way. An eavesdrop the daemon does not control (a dialplan without our socket) is seen
  * only when it ends: the inbound connection does not subscribe to CHANNEL_EXECUTE, only to
  * CHANNEL_EXECUTE_COMPLETE. Writes go through the store's queue: a slow database never
- * delays a call.
+ * delays a call. One subscriber for all calls (it must see calls nobody else follows), but
+ * its work per update is that call's own monitors and sessions, never a scan of the others.
  */
 export class MonitorTracker {
   private readonly open = new Map<string, OpenSession>();
+  /** callId → keys of its open sessions: a call's end closes its own sessions without scanning everyone's. */
+  private readonly openByCall = new Map<string, Set<string>>();
   private subscription: Subscription | undefined;
   private readonly log: Logger;
 
@@ -73,7 +76,10 @@ export class MonitorTracker {
       else if (!m.active && known !== undefined) this.end(key, known, eventTime(m.stoppedAt));
     }
     if (update.kind === 'ended') {
-      for (const [key, s] of this.open) if (s.callId === call.callId) this.end(key, s, eventTime(call.endedAt));
+      for (const key of [...(this.openByCall.get(call.callId) ?? [])]) {
+        const s = this.open.get(key);
+        if (s !== undefined) this.end(key, s, eventTime(call.endedAt));
+      }
     }
   }
 
@@ -84,6 +90,9 @@ export class MonitorTracker {
     const extension = target?.extension ?? call.agentExtension ?? '';
     const session: OpenSession = { id: randomUUID(), callId: call.callId, supervisorLeg: m.supervisorLeg, targetLeg: m.targetLeg, supervisor, mode };
     this.open.set(key, session);
+    let keys = this.openByCall.get(call.callId);
+    if (keys === undefined) this.openByCall.set(call.callId, (keys = new Set()));
+    keys.add(key);
     const at = eventTime(m.startedAt);
     const queue = this.daemon.store.queue;
     queue.startMonitorSession({ id: session.id, supervisor, targetCallId: call.callId, extension, startedAt: at, mode: STORE_MODE[mode] });
@@ -104,6 +113,9 @@ export class MonitorTracker {
 
   private end(key: string, s: OpenSession, at: Date): void {
     this.open.delete(key);
+    const keys = this.openByCall.get(s.callId);
+    keys?.delete(key);
+    if (keys?.size === 0) this.openByCall.delete(s.callId);
     this.daemon.store.queue.endMonitorSession(s.id, at);
     this.daemon.store.queue.appendEvidence(s.callId, 'monitor_ended', { session: s.id, supervisor: s.supervisor, mode: STORE_MODE[s.mode] }, at);
     this.daemon.publisher.publishEvent('monitor-ended', { callId: s.callId, at, supervisor: s.supervisor, mode: VIEW_MODE[s.mode] });

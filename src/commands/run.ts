@@ -27,7 +27,15 @@ export const runCommand: CliCommand = {
     const coaching = new Coaching(config, logger);
     const { startWeb } = await import('../web');
     let web: { close(): Promise<void> } | undefined;
-    const daemon = new Daemon(config, logger, { onSession: routeSessions({ calls, coaching: coaching.handler }) });
+    // Metrics (src/metrics/): a Prometheus scrape listener, only when enabled.
+    const { DaemonMetrics, MetricsServer, METRICS_DEFAULTS } = await import('../metrics');
+    const metricsConfig = config.metrics ?? METRICS_DEFAULTS;
+    const metrics = metricsConfig.enabled ? new DaemonMetrics() : undefined;
+    const daemon = new Daemon(config, logger, {
+      onSession: routeSessions({ calls, coaching: coaching.handler }),
+      ...(metrics ? { wrapPublisher: (p: import('../mqtt').CallPublisher) => metrics.countingPublisher(p) } : {}),
+    });
+    const metricsServer = metrics ? new MetricsServer(metrics, metricsConfig, logger) : undefined;
     let adoption: { stop(): void } | undefined;
     const stop = async (signal: string) => {
       logger.info(`${signal}: stopping`);
@@ -36,12 +44,18 @@ export const runCommand: CliCommand = {
       await agentSide.stop();
       await coaching.stop();
       await lifecycle.stop();
+      await metricsServer?.close();
+      metrics?.stop();
       await daemon.stop();
       process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
     await daemon.start();
+    if (metrics && metricsServer) {
+      metrics.watch(daemon);
+      await metricsServer.listen();
+    }
     await lifecycle.start(daemon);
     agentSide.start(daemon);
     // Calls already running (a restart mid-call) get a controller once the call table is rebuilt.

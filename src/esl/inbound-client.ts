@@ -89,12 +89,36 @@ export class InboundClient {
     return firstValueFrom(this.connectedSubject);
   }
 
+  /** Told each api / bgapi round trip's duration and whether it answered (metrics); never affects the command. */
+  onCommandTimed: ((kind: 'api' | 'bgapi', seconds: number, ok: boolean) => void) | undefined;
+
   async api(command: string, timeoutMs?: number): Promise<string> {
-    return this.current().api(command, timeoutMs);
+    return this.timed('api', () => this.current().api(command, timeoutMs));
   }
 
   async bgapi(command: string, timeoutMs?: number): Promise<string> {
-    return this.current().bgapi(command, timeoutMs);
+    return this.timed('bgapi', () => this.current().bgapi(command, timeoutMs));
+  }
+
+  private async timed(kind: 'api' | 'bgapi', send: () => Promise<string>): Promise<string> {
+    const observe = this.onCommandTimed;
+    if (observe === undefined) return send();
+    const started = process.hrtime.bigint();
+    const report = (ok: boolean): void => {
+      try {
+        observe(kind, Number(process.hrtime.bigint() - started) / 1e9, ok);
+      } catch {
+        // A metrics bug must never fail a command.
+      }
+    };
+    try {
+      const reply = await send();
+      report(true);
+      return reply;
+    } catch (err) {
+      report(false);
+      throw err;
+    }
   }
 
   async execute(uuid: string, app: string, arg?: string, completionTimeoutMs?: number): Promise<EslEvent> {

@@ -1,6 +1,6 @@
 // The daemon's live call table: wires dedup → channel streams → CallTable and answers lookups.
 
-import { Subject, Subscription, type Observable } from 'rxjs';
+import { Observable, Subject, Subscription } from 'rxjs';
 import { CallTable, type CallUpdate } from './call-table';
 import type { CallState } from './call-state';
 import type { ChannelRow } from './channel-row';
@@ -45,6 +45,8 @@ export class CallRegistry {
   private readonly updates = new Subject<CallUpdate>();
   private readonly expire = new Subject<string>();
   private readonly tombstones: Tombstones;
+  /** Per-call streams with at least one subscriber: callId → its Subject (created on demand, dropped with its last subscriber or its call). */
+  private readonly perCall = new Map<string, { readonly subject: Subject<CallUpdate>; refs: number }>();
 
   constructor(private readonly options: CallRegistryOptions = {}) {
     this.calls$ = this.updates.asObservable();
@@ -88,7 +90,7 @@ export class CallRegistry {
               this.options.onError?.(error, message);
               return;
             }
-            for (const update of updates) this.updates.next(update);
+            this.emit(updates);
           },
           error: (error: unknown) => {
             if (current !== undefined) attachment.remove(current);
@@ -114,6 +116,39 @@ export class CallRegistry {
     } catch {
       // A failing reporter must not stop the re-attachment.
     }
+  }
+
+  /**
+   * One call's own updates (the per-call stream of DESIGN.md): what a controller, a monitor
+   * lookup or a live-ops wait follows, so its work does not grow with the number of other
+   * live calls — each update is handed to its call's Subject by one Map lookup, never
+   * filtered out of calls$ by every subscriber. Hot; completes after the call's last update
+   * ('ended' or 'absorbed') or on dispose(); nothing is kept for a call nobody follows.
+   */
+  call$(callId: string): Observable<CallUpdate> {
+    return new Observable<CallUpdate>((subscriber) => {
+      let entry = this.perCall.get(callId);
+      if (entry === undefined) {
+        if (this.updates.closed || this.updates.isStopped) {
+          subscriber.complete();
+          return;
+        }
+        entry = { subject: new Subject<CallUpdate>(), refs: 0 };
+        this.perCall.set(callId, entry);
+      }
+      const own = entry;
+      own.refs++;
+      const sub = own.subject.subscribe(subscriber);
+      return () => {
+        sub.unsubscribe();
+        if (--own.refs === 0 && this.perCall.get(callId) === own) this.perCall.delete(callId);
+      };
+    });
+  }
+
+  /** Calls someone follows through call$ right now (leak checks: 0 once nobody follows a call). */
+  get followedCalls(): number {
+    return this.perCall.size;
   }
 
   get size(): number {
@@ -178,10 +213,27 @@ export class CallRegistry {
   /** Completes calls$; attached subscriptions are the caller's to unsubscribe. */
   dispose(): void {
     this.updates.complete();
+    const followed = [...this.perCall.values()];
+    this.perCall.clear();
+    for (const { subject } of followed) subject.complete();
     this.expire.complete();
   }
 
+  /** Every update once to calls$ and once to its own call's stream (if anyone follows it). */
   private emit(updates: readonly CallUpdate[]): void {
-    for (const update of updates) this.updates.next(update);
+    for (const update of updates) {
+      this.updates.next(update);
+      const callId = update.call.callId;
+      const own = this.perCall.get(callId);
+      if (own === undefined) continue;
+      if (update.kind === 'updated') {
+        own.subject.next(update);
+        continue;
+      }
+      // The call's last update: nobody can follow it any more, so its entry goes now.
+      this.perCall.delete(callId);
+      own.subject.next(update);
+      own.subject.complete();
+    }
   }
 }

@@ -20,7 +20,7 @@ function monitorStarted(daemon: Daemon, callId: string, supervisorLeg: string, m
     ? Promise.resolve(true)
     : new Promise<boolean>((resolve) => {
         cancel = () => resolve(false);
-        firstValueFrom(daemon.registry.calls$.pipe(filter((u) => u.call.callId === callId && seen(u.call)), timeout(ms))).then(
+        firstValueFrom(daemon.registry.call$(callId).pipe(filter((u) => seen(u.call)), timeout(ms))).then(
           () => resolve(true),
           () => resolve(false),
         );

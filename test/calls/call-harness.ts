@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { adoptRunningCalls, CallControllers, createCallHandler, type CallAdoption, type CallController } from '../../src/calls';
 import { Coaching, type CoachingConfig, type LiveOpsConfig } from '../../src/coaching';
 import type { CallwardenConfig, DeepPartial } from '../../src/config';
-import { Daemon, routeSessions } from '../../src/daemon';
+import { Daemon, routeSessions, type DaemonOptions } from '../../src/daemon';
 import { RecordingLifecycle, type RecordingLifecycleOptions } from '../../src/lifecycle/recording-lifecycle';
 import type { GroupSettings, RecordingConfig } from '../../src/policies';
 import type { DialplanStep } from '../../src/simulator/core';
@@ -62,6 +62,8 @@ export interface HarnessOptions {
   readonly eslPort?: number;
   /** Run the recording lifecycle (src/lifecycle: mp3, terms, mail, storage) as src/commands/run.ts does, with these settings. */
   readonly lifecycle?: { readonly config?: DeepPartial<CallwardenConfig['lifecycle']>; readonly options?: RecordingLifecycleOptions };
+  /** Wraps the daemon's publisher (metrics count on it). */
+  readonly wrapPublisher?: DaemonOptions['wrapPublisher'];
 }
 
 export interface Harness {
@@ -131,7 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   options.onTable?.(table, sim, config);
   const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
   const coaching = options.coaching ? new Coaching(config, captured.logger) : undefined;
-  const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0 });
+  const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0, ...(options.wrapPublisher ? { wrapPublisher: options.wrapPublisher } : {}) });
   await daemon.start();
   await lifecycle?.start(daemon);
   const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: captured.logger, controllers: table, onController });

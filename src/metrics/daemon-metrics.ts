@@ -1,0 +1,137 @@
+// The daemon's Prometheus metrics: what is counted, from which stream or state, under which names.
+
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Subscription } from 'rxjs';
+import type { Daemon } from '../daemon';
+import type { CallEventInput, CallEventKind, CallPublisher } from '../mqtt';
+
+/** Consent outcomes as labels: a fixed set, so nothing a caller does can add a time series. */
+const CONSENT_OUTCOMES = new Set(['given', 'refused', 'timeout', 'invalid']);
+
+/**
+ * Everything is either counted where it happens (events, reconnects, command round trips,
+ * recording and consent events) or read when scraped (live calls, queue depths), so a scrape
+ * costs a few reads and no database query. Labels are bounded: the node's name, a command
+ * kind, a fixed set of outcomes — never a call id or anything FreeSWITCH or a caller chose.
+ * Event-loop lag and process figures come from prom-client's default metrics
+ * (`nodejs_eventloop_lag_*`, `process_*`).
+ */
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  private readonly events: Counter<'node'>;
+  private readonly reconnects: Counter<'node'>;
+  private readonly eslConnected: Gauge<'node'>;
+  private readonly commands: Histogram<'node' | 'kind' | 'outcome'>;
+  private readonly recordings: Counter<'status'>;
+  private readonly consents: Counter<'outcome'>;
+  private daemon: Daemon | undefined;
+  private readonly subscriptions: Subscription[] = [];
+
+  constructor(options: { readonly defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: '' });
+    const self = this;
+    new Gauge({
+      name: 'callwarden_live_calls',
+      help: 'Calls in the live call table now.',
+      registers,
+      collect() {
+        this.set(self.daemon?.registry.size ?? 0);
+      },
+    });
+    this.events = new Counter({ name: 'callwarden_esl_events_total', help: 'Events received on the inbound ESL connection (rate() gives events/s).', labelNames: ['node'], registers });
+    this.reconnects = new Counter({ name: 'callwarden_esl_reconnects_total', help: 'Times the inbound ESL connection was re-established after the first connect.', labelNames: ['node'], registers });
+    this.eslConnected = new Gauge({ name: 'callwarden_esl_connected', help: '1 while the inbound ESL connection is up.', labelNames: ['node'], registers });
+    this.commands = new Histogram({
+      name: 'callwarden_esl_command_seconds',
+      help: 'Round trip of api / bgapi commands on the inbound connection (outcome error: timed out, refused or disconnected).',
+      labelNames: ['node', 'kind', 'outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    new Gauge({
+      name: 'callwarden_outbox_depth',
+      help: 'Writes waiting in the durable outbox for the database.',
+      registers,
+      collect() {
+        this.set(self.daemon?.store?.queue.status().pending ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'callwarden_mqtt_queue_depth',
+      help: 'MQTT messages waiting for the broker (0 when MQTT is off).',
+      registers,
+      collect() {
+        this.set(self.daemon?.mqtt?.mqttPublisher?.pending ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'callwarden_recording_blocked',
+      help: '1 while no recording may start because the outbox cannot take writes (fail closed).',
+      registers,
+      collect() {
+        this.set(self.daemon?.store?.queue.status().recordingBlocked ? 1 : 0);
+      },
+    });
+    this.recordings = new Counter({ name: 'callwarden_recordings_total', help: 'Recordings by status: started (RECORD_START seen), ok / bad (file checked after RECORD_STOP).', labelNames: ['status'], registers });
+    this.consents = new Counter({ name: 'callwarden_consent_outcomes_total', help: 'Answers to the consent prompt.', labelNames: ['outcome'], registers });
+  }
+
+  /** Follows one daemon (after its start): its inbound connection and its state, read at scrape time. */
+  watch(daemon: Daemon): void {
+    this.daemon = daemon;
+    const node = daemon.nodeName;
+    let connects = 0;
+    this.events.inc({ node }, 0);
+    this.reconnects.inc({ node }, 0);
+    this.subscriptions.push(
+      daemon.inbound.events$.subscribe(() => this.events.inc({ node })),
+      daemon.inbound.connected$.subscribe(() => {
+        if (connects++ > 0) this.reconnects.inc({ node });
+      }),
+      daemon.inbound.state$.subscribe((state) => this.eslConnected.set({ node }, state === 'connected' ? 1 : 0)),
+    );
+    // Already connected before we watched: that was the first connect.
+    if (daemon.inbound.state === 'connected') connects = 1;
+    daemon.inbound.onCommandTimed = (kind, seconds, ok) => this.commands.observe({ node, kind, outcome: ok ? 'ok' : 'error' }, seconds);
+  }
+
+  /** For DaemonOptions.wrapPublisher: counts recording and consent events, then publishes them as before. */
+  countingPublisher(inner: CallPublisher): CallPublisher {
+    const count = (kind: CallEventKind, payload: CallEventInput<CallEventKind>): void => {
+      if (kind === 'recording-started') this.recordings.inc({ status: 'started' });
+      else if (kind === 'recording-stopped') this.recordings.inc({ status: (payload as { reason?: string }).reason === undefined ? 'ok' : 'bad' });
+      else if (kind === 'consent-given') this.consents.inc({ outcome: 'given' });
+      else if (kind === 'consent-refused') {
+        const reason = (payload as { reason?: string }).reason ?? 'refused';
+        this.consents.inc({ outcome: CONSENT_OUTCOMES.has(reason) ? reason : 'refused' });
+      }
+    };
+    return {
+      publishCall: (view) => inner.publishCall(view),
+      clearCall: (callId) => inner.clearCall(callId),
+      publishEvent: (kind, payload) => {
+        try {
+          count(kind, payload as CallEventInput<CallEventKind>);
+        } catch {
+          // Counting never stops an event.
+        }
+        inner.publishEvent(kind, payload);
+      },
+      publishStatus: (health) => inner.publishStatus(health),
+      publishAgent: (view) => inner.publishAgent(view),
+      close: () => inner.close(),
+    };
+  }
+
+  /** The scrape: Prometheus text format. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  stop(): void {
+    for (const s of this.subscriptions.splice(0)) s.unsubscribe();
+    if (this.daemon) this.daemon.inbound.onCommandTimed = undefined;
+    this.daemon = undefined;
+  }
+}
