@@ -1,8 +1,8 @@
-// The one door through which the back office records who listened to, downloaded, viewed or exported what: the sealed access log of src/store.
+// The one door through which the back office records who listened to, downloaded, viewed, exported or held what: the sealed access log of src/store.
 
 import type { AccessLogRecord } from '../store';
 
-export type AccessAction = 'listen' | 'download' | 'export' | 'view' | 'live-record' | 'live-listen' | 'live-pause' | 'live-resume';
+export type AccessAction = 'listen' | 'download' | 'export' | 'view' | 'live-record' | 'live-listen' | 'live-pause' | 'live-resume' | 'hold-list' | 'hold-add' | 'hold-remove';
 
 export interface AccessEntry {
   readonly user: string;
@@ -10,6 +10,8 @@ export interface AccessEntry {
   readonly callId: string | null;
   readonly recordingId?: string | null;
   readonly address: string | null;
+  /** What else the row must say (a hold's id, kind, value, reason); JSON. */
+  readonly detail?: Record<string, unknown>;
 }
 
 export type AccessRecord = AccessLogRecord;

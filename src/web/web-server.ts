@@ -17,6 +17,7 @@ import { LoginThrottle } from './login-throttle';
 import { agentRoutes } from './routes/agent-routes';
 import { auditRoutes } from './routes/audit-routes';
 import { callRoutes } from './routes/call-routes';
+import { holdRoutes } from './routes/hold-routes';
 import { liveRoutes } from './routes/live-routes';
 import { pageRoutes } from './routes/page-routes';
 import { recordingRoutes } from './routes/recording-routes';
@@ -179,6 +180,7 @@ export class WebServer {
     liveRoutes(app, ctx);
     auditRoutes(app, ctx);
     agentRoutes(app, ctx);
+    holdRoutes(app, ctx);
     pageRoutes(app, ctx);
   }
 

@@ -11,6 +11,10 @@ const TEXT = {
     revoked: 'Revoked', revoke: 'Revoke', yes: 'yes', no: 'no', start: 'Start recording', stop: 'Stop recording', pause: 'Pause (sensitive input)', resume: 'Resume recording', listen: 'Listen',
     download: 'Download', chainOk: 'Evidence chain verifies ✓', chainBroken: 'Evidence chain BROKEN ✗', loginFailed: 'Login failed',
     page: 'Page', of: 'of', noCalls: 'No calls found', noLive: 'No live calls in your groups', segment: 'Segment', decision: 'Decision', legalBasis: 'Legal basis',
+    holds: 'Legal holds', holdsHelp: 'A held recording is never deleted, whatever its retention, until the hold is removed.', holdKind: 'Hold on',
+    holdNumber: 'Phone number', holdCallId: 'Call id', holdValue: 'Number or call id', holdReason: 'Reason (case, order)', holdReasonShort: 'Reason',
+    holdAdd: 'Add hold', holdSince: 'Since', holdRemoved: 'Removed', holdRemove: 'Remove hold', holdCall: 'Hold this call', noHolds: 'No legal holds',
+    holdAdded: 'Legal hold added', holdLifted: 'Legal hold removed', holdConfirm: 'Remove this legal hold? Its recordings may then be deleted at the next purge.',
   },
   de: {
     calls: 'Anrufe', live: 'Live', audit: 'Zugriffsprotokoll', agents: 'Einwilligungen der Agenten', logout: 'Abmelden', language: 'Sprache', login: 'Anmelden',
@@ -21,6 +25,10 @@ const TEXT = {
     revoked: 'Widerrufen', revoke: 'Widerrufen', yes: 'ja', no: 'nein', start: 'Aufzeichnung starten', stop: 'Aufzeichnung stoppen', pause: 'Pausieren (sensible Eingabe)', resume: 'Aufzeichnung fortsetzen', listen: 'Mithören',
     download: 'Herunterladen', chainOk: 'Nachweiskette geprüft ✓', chainBroken: 'Nachweiskette GEBROCHEN ✗', loginFailed: 'Anmeldung fehlgeschlagen',
     page: 'Seite', of: 'von', noCalls: 'Keine Anrufe gefunden', noLive: 'Keine laufenden Anrufe in Ihren Gruppen', segment: 'Abschnitt', decision: 'Entscheidung', legalBasis: 'Rechtsgrundlage',
+    holds: 'Aufbewahrungssperren', holdsHelp: 'Eine gesperrte Aufzeichnung wird nie gelöscht, gleich welche Aufbewahrungsfrist gilt, bis die Sperre aufgehoben ist.', holdKind: 'Sperre auf',
+    holdNumber: 'Rufnummer', holdCallId: 'Anruf-ID', holdValue: 'Rufnummer oder Anruf-ID', holdReason: 'Grund (Verfahren, Anordnung)', holdReasonShort: 'Grund',
+    holdAdd: 'Sperre anlegen', holdSince: 'Seit', holdRemoved: 'Aufgehoben', holdRemove: 'Sperre aufheben', holdCall: 'Diesen Anruf sperren', noHolds: 'Keine Aufbewahrungssperren',
+    holdAdded: 'Aufbewahrungssperre angelegt', holdLifted: 'Aufbewahrungssperre aufgehoben', holdConfirm: 'Diese Sperre aufheben? Ihre Aufzeichnungen können dann beim nächsten Löschlauf gelöscht werden.',
   },
 };
 
@@ -63,11 +71,12 @@ function el(tag, attrs, ...children) {
 }
 
 function show(view) {
-  for (const id of ['login', 'calls', 'detail', 'live', 'audit', 'agents']) $('#' + id).hidden = id !== view;
+  for (const id of ['login', 'calls', 'detail', 'live', 'audit', 'agents', 'holds']) $('#' + id).hidden = id !== view;
   clearInterval(liveTimer);
   if (view === 'live') { loadLive(); liveTimer = setInterval(loadLive, 1000); }
   if (view === 'audit') loadAudit();
   if (view === 'agents') loadAgents();
+  if (view === 'holds') loadHolds();
 }
 
 function showLogin() {
@@ -110,10 +119,13 @@ async function loadCalls() {
   status('');
 }
 
+let openCallId = null;
+
 async function openCall(callId) {
   const { status: code, json } = await api('GET', '/api/calls/' + callId);
   if (code !== 200) return status(json.reason);
   show('detail');
+  openCallId = callId;
   const c = json.call;
   const facts = $('#detail-facts');
   facts.replaceChildren();
@@ -194,6 +206,34 @@ async function loadAgents() {
   }
 }
 
+async function loadHolds() {
+  const { status: code, json } = await api('GET', '/api/holds');
+  if (code !== 200) return status(json.reason);
+  const body = $('#holds-table tbody');
+  body.replaceChildren();
+  for (const h of json.holds.slice().reverse()) {
+    const act = el('td', {});
+    if (!h.removedAt) {
+      act.append(el('button', { type: 'button', on: { click: async () => {
+        if (!confirm(t('holdConfirm'))) return;
+        const r = await api('POST', `/api/holds/${h.id}/remove`);
+        status(r.json.ok ? t('holdLifted') : r.json.reason || '');
+        loadHolds();
+      } } }, t('holdRemove')));
+    }
+    body.append(el('tr', {}, el('td', {}, h.id), el('td', {}, h.kind === 'number' ? t('holdNumber') : t('holdCallId')), el('td', {}, h.value), el('td', {}, h.reason),
+      el('td', {}, `${when(h.createdAt)} (${h.createdBy})`), el('td', {}, h.removedAt ? `${when(h.removedAt)} (${h.removedBy || ''})` : '–'), act));
+  }
+  if (json.holds.length === 0) body.append(el('tr', {}, el('td', { colspan: '7' }, t('noHolds'))));
+}
+
+async function addHold(form, kind, value) {
+  const r = await api('POST', '/api/holds', { kind, value, reason: new FormData(form).get('reason') });
+  status(r.json.ok ? `${t('holdAdded')} #${r.json.hold.id}` : r.json.reason || '');
+  if (r.json.ok) form.reset();
+  return r.json.ok;
+}
+
 document.addEventListener('DOMContentLoaded', async () => {
   translate();
   $('#lang').addEventListener('change', () => { lang = $('#lang').value; localStorage.setItem('cw-lang', lang); translate(); });
@@ -216,6 +256,15 @@ document.addEventListener('DOMContentLoaded', async () => {
     const r = await api('POST', `/api/agents/${encodeURIComponent(f.get('extension'))}/consent`, { signed: f.get('signed'), document: f.get('document') });
     status(r.json.reason || (r.json.ok ? '✓' : ''));
     if (r.json.ok) { e.target.reset(); loadAgents(); }
+  });
+  $('#hold-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    if (await addHold(e.target, f.get('kind'), f.get('value'))) loadHolds();
+  });
+  $('#hold-call-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (openCallId) await addHold(e.target, 'call', openCallId);
   });
   const { status: code, json } = await api('GET', '/api/me');
   if (code === 200) signedIn(json.user, json.csrfToken); else showLogin();
