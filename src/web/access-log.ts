@@ -2,7 +2,20 @@
 
 import type { AccessLogRecord } from '../store';
 
-export type AccessAction = 'listen' | 'download' | 'export' | 'view' | 'live-record' | 'live-listen' | 'live-pause' | 'live-resume';
+export type AccessAction =
+  | 'listen'
+  | 'download'
+  | 'export'
+  | 'view'
+  | 'live-record'
+  | 'live-listen'
+  | 'live-pause'
+  | 'live-resume'
+  // Who got in and who was kept out (issue 10, point 2: "lockout … audited"), sealed like the rest.
+  | 'login'
+  | 'logout'
+  | 'login-failed'
+  | 'locked-out';
 
 export interface AccessEntry {
   readonly user: string;
@@ -10,6 +23,8 @@ export interface AccessEntry {
   readonly callId: string | null;
   readonly recordingId?: string | null;
   readonly address: string | null;
+  /** Anything else worth keeping (the login method); JSON. */
+  readonly detail?: Record<string, unknown>;
 }
 
 export type AccessRecord = AccessLogRecord;
