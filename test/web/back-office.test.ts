@@ -60,6 +60,10 @@ for (const engine of engines()) {
       expect(detail.json.decision).to.deep.equal({ record: true, reason: 'recording both parties (test sales)', mode: 'opt-in' });
       expect(detail.json.legalBasis).to.deep.equal({ basis: 'legal-obligation', article: 'GDPR Art. 6(1)(c) legal obligation' });
       expect((detail.json.recordings as Array<{ id: string }>).map((r) => r.id)).to.deep.equal([f.sales.recordingId]);
+      // Each recording shows the basis fixed when it was made, not the group's current one.
+      expect((detail.json.recordings as Array<{ legalBasis: unknown }>)[0]!.legalBasis).to.deep.equal({ basis: 'consent', article: 'GDPR Art. 6(1)(a) consent' });
+      const other = await call(f.base, 'GET', `/api/calls/${f.support.callId}`, { user: 'bert' });
+      expect((other.json.recordings as Array<{ legalBasis: unknown }>)[0]!.legalBasis).to.equal(null);
       expect(JSON.stringify(detail.json)).to.not.include(f.recordingDir); // file paths stay inside
     });
 
