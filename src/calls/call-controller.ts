@@ -102,6 +102,8 @@ export class CallController {
   private consent: ConsentState = 'not-asked';
   private consentAnsweredAt: Micros | undefined;
   private readonly agents = new Map<string, Promise<AgentFacts>>();
+  /** Agent extension → the consent on file the last decision used (re-read for every decision). */
+  private readonly agentConsent = new Map<string, ConsentOnFile>();
   /** Supervisor extension → consent on file; "unknown" while the lookup runs. */
   private readonly supervisors = new Map<string, ConsentOnFile>();
   private readonly operatorRequests: OperatorRequest[] = [];
@@ -325,6 +327,7 @@ export class CallController {
         channels: ev.decision.channels,
         policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
         ...(ev.policy.groupName !== undefined ? { group: ev.policy.groupName } : {}),
+        ...(ev.policy.group.legalBasis !== undefined ? { legalBasis: ev.policy.group.legalBasis } : {}),
       });
     }
     this.noteRecordingStatus();
@@ -424,7 +427,10 @@ export class CallController {
 
   private async evaluation(call: CallState): Promise<Evaluation> {
     const { policy, extension } = this.policyOf(call);
-    const facts = extension !== undefined ? await this.agentFacts(extension, policy) : undefined;
+    const taken = extension !== undefined ? await this.agentFacts(extension, policy) : undefined;
+    // Consent on file is read again for every decision after the first, so a revocation
+    // entered while the call runs stops the agent's recording at the next one (issue 10, point 6).
+    const facts = extension !== undefined && taken !== undefined ? { ...taken, consent: await this.agentConsentNow(extension, taken) } : taken;
     const adopted = this.options.adopted;
     // An adopted call's keys and transfers before this daemon started come from the evidence.
     const seen = adopted && adopted.digits.length > 0 ? { ...call, digits: [...adopted.digits, ...call.digits] } : call;
@@ -469,7 +475,8 @@ export class CallController {
 
   /**
    * Consent on file and, for every-nth, the agent's call number from the shared database
-   * counter — taken once per agent and call, when the call is offered to that agent.
+   * counter — taken once per agent and call, when the call is offered to that agent (the
+   * consent is then read again for each later decision: agentConsentNow).
    */
   private agentFacts(extension: string, policy: ExtensionPolicy): Promise<AgentFacts> {
     let facts = this.agents.get(extension);
@@ -499,6 +506,32 @@ export class CallController {
       this.agents.set(extension, facts);
     }
     return facts;
+  }
+
+  /**
+   * The agent's consent on file for this decision: the first decision uses the one agentFacts
+   * took; every later one reads it again (one indexed row), and a change goes to the evidence.
+   * A failed read is "unknown", which the policy treats as none (GDPR Art. 7(1)).
+   */
+  private async agentConsentNow(extension: string, facts: AgentFacts): Promise<ConsentOnFile> {
+    const last = this.agentConsent.get(extension);
+    if (last === undefined) {
+      this.agentConsent.set(extension, facts.consent);
+      return facts.consent;
+    }
+    const { store } = this.options.daemon;
+    let now: ConsentOnFile = 'unknown';
+    try {
+      now = (await store.repository.getAgentConsent(extension)) ? 'yes' : 'no';
+    } catch (err) {
+      this.log.warn(`agent ${extension}'s recording consent could not be read again (${(err as Error).message}); treated as none`);
+    }
+    if (now !== last) {
+      this.agentConsent.set(extension, now);
+      this.log.info(`agent ${extension}'s recording consent on file is now ${now} (was ${last})`);
+      appendEvidence(store.queue, this.log, this.callId, 'agent_facts', { extension, consentOnFile: now, callNumber: facts.callNumber ?? null, changedFrom: last });
+    }
+    return now;
   }
 
   /**
@@ -572,6 +605,8 @@ export class CallController {
       consentPrompt: d.consentPrompt,
       announcements: d.announcements.map((a) => a.id),
       ruleTrail: d.ruleTrail,
+      // The GDPR Art. 6(1) basis the group's recording rests on (issue 10, point 7).
+      legalBasis: ev.policy.group.legalBasis ?? null,
       input: {
         group: ev.policy.groupName ?? null,
         extension: ev.extension ?? null,

@@ -81,6 +81,8 @@ export interface StartContext {
   readonly policy: string;
   /** The group whose settings govern the call (retention, mail). */
   readonly group?: string;
+  /** That group's GDPR Art. 6(1) basis, fixed on the row (issue 10, point 7). */
+  readonly legalBasis?: string;
 }
 
 interface CallRecordings {
@@ -294,6 +296,7 @@ export class Recorder {
       segment: ctx.segment,
       startedAt: isoOf(r.startedAt) ?? null,
       policy: ctx.policy.slice(0, 64),
+      ...(known && ctx.legalBasis !== undefined ? { legalBasis: ctx.legalBasis } : {}),
       status: 'recording',
     });
     this.log.info(`recording started: ${r.path} (${ctx.channels}, segment ${ctx.segment})`, { callId });
@@ -388,6 +391,7 @@ export class Recorder {
         segment: ctx.segment,
         policy: ctx.policy.slice(0, 64),
         ...(known ? termFields(terms) : {}),
+        ...(known && ctx.legalBasis !== undefined ? { legalBasis: ctx.legalBasis } : {}),
         ...patch,
         status: patch.status ?? check.status,
       });

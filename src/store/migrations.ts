@@ -307,6 +307,21 @@ const MIGRATIONS: readonly NamedMigration[] = [
       });
     },
   },
+  {
+    // The group's GDPR Art. 6(1) basis, fixed on the row when the recording is made: a later
+    // config change must not rewrite why an existing recording was lawful (issue 10, point 7).
+    name: '0050-recording-legal-basis',
+    async up(knex, t) {
+      await knex.schema.alterTable(t.recordings, (table) => {
+        table.string('legal_basis', 32).nullable();
+      });
+    },
+    async down(knex, t) {
+      await knex.schema.alterTable(t.recordings, (table) => {
+        table.dropColumn('legal_basis');
+      });
+    },
+  },
 ];
 
 /** A knex MigrationSource bound to one set of table names. */

@@ -432,6 +432,7 @@ function recordingColumns(r: RecordingPatch): Row {
     retention_days: r.retentionDays,
     mail_to: r.mailTo === undefined ? undefined : r.mailTo === null ? null : JSON.stringify(r.mailTo),
     keep_after_mail: r.keepAfterMail === undefined || r.keepAfterMail === null ? r.keepAfterMail : r.keepAfterMail ? 1 : 0, // better-sqlite3 binds no booleans
+    legal_basis: r.legalBasis,
     deleted_at: toIsoOrNull(r.deletedAt),
     delete_rule: r.deleteRule,
     delete_error: r.deleteError,
@@ -497,6 +498,7 @@ function toRecording(r: Row): RecordingRecord {
     mailTo: stringList(r.mail_to),
     // Absent (rows from before 0030) means kept: only an explicit false deletes after mailing.
     keepAfterMail: r.keep_after_mail == null ? true : Boolean(Number(r.keep_after_mail)),
+    legalBasis: nullableString(r.legal_basis),
     deletedAt: nullableString(r.deleted_at),
     deleteRule: nullableString(r.delete_rule),
     deleteError: nullableString(r.delete_error),

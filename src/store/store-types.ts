@@ -114,6 +114,8 @@ export interface RecordingUpsert {
   retentionDays?: number | null;
   mailTo?: readonly string[] | null;
   keepAfterMail?: boolean | null;
+  /** The group's GDPR Art. 6(1) basis when the recording was made (null: not known, e.g. adopted or foreign). */
+  legalBasis?: string | null;
   /** What the purge did (deletedAt, deleteRule) or failed to do (deleteError, deleteAttempts). */
   deletedAt?: TimeInput | null;
   deleteRule?: string | null;
@@ -142,6 +144,7 @@ export interface RecordingRecord {
   retentionDays: number | null;
   mailTo: string[];
   keepAfterMail: boolean;
+  legalBasis: string | null;
   deletedAt: string | null;
   deleteRule: string | null;
   deleteError: string | null;

@@ -2,7 +2,23 @@
 
 import type { AccessLogRecord } from '../store';
 
-export type AccessAction = 'listen' | 'download' | 'export' | 'view' | 'live-record' | 'live-listen' | 'live-pause' | 'live-resume' | 'hold-list' | 'hold-add' | 'hold-remove';
+export type AccessAction =
+  | 'listen'
+  | 'download'
+  | 'export'
+  | 'view'
+  | 'live-record'
+  | 'live-listen'
+  | 'live-pause'
+  | 'live-resume'
+  | 'hold-list'
+  | 'hold-add'
+  | 'hold-remove'
+  // Who got in and who was kept out (issue 10, point 2: "lockout … audited"), sealed like the rest.
+  | 'login'
+  | 'logout'
+  | 'login-failed'
+  | 'locked-out';
 
 export interface AccessEntry {
   readonly user: string;
@@ -10,7 +26,7 @@ export interface AccessEntry {
   readonly callId: string | null;
   readonly recordingId?: string | null;
   readonly address: string | null;
-  /** What else the row must say (a hold's id, kind, value, reason); JSON. */
+  /** What else the row must say (a hold's id, kind, value, reason; the login method); JSON. */
   readonly detail?: Record<string, unknown>;
 }
 

@@ -2,9 +2,10 @@
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../logger';
+import type { AccessAction, AccessLog } from './access-log';
 import type { LoginThrottle } from './login-throttle';
 import { dummyHash, verifyPassword } from './password-hash';
-import type { UserDirectory } from './user-directory';
+import { USER_NAME, type UserDirectory } from './user-directory';
 import { csrfMatches, type WebSession, type WebSessions } from './web-sessions';
 import type { WebUser } from './web-roles';
 
@@ -24,7 +25,13 @@ export interface WebAuthDeps {
   readonly sessions: WebSessions;
   readonly throttle: LoginThrottle;
   readonly logger: Logger;
+  /** The sealed access log (`callwarden audit`): logins, logouts, failed logins and lockouts go there too. */
+  readonly accessLog?: AccessLog;
 }
+
+type AuthEventKind = 'login' | 'login_failed' | 'locked_out' | 'logout';
+
+const SEALED_ACTION: Readonly<Record<AuthEventKind, AccessAction>> = { login: 'login', logout: 'logout', login_failed: 'login-failed', locked_out: 'locked-out' };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -39,7 +46,9 @@ export class WebAuth {
   async checkPassword(name: string, password: string, address: string, method: 'form' | 'basic'): Promise<AuthOutcome> {
     const verdict = this.deps.throttle.check(address, name);
     if (!verdict.allowed) {
-      await this.audit('locked_out', name, address, method);
+      // Attempts while locked out stay in the plain login table only: the sealed row was written
+      // when the lockout began, and a flood of refused attempts must not grow the sealed chain.
+      await this.audit('locked_out', name, address, method, false);
       return { ok: false, status: 429, reason: 'too many failed logins: wait and try again', retryAfterMs: verdict.retryAfterMs };
     }
     const user = await this.deps.users.findByName(name);
@@ -92,11 +101,23 @@ export class WebAuth {
     return { ok: true, user, method: 'session', session };
   }
 
-  async audit(kind: 'login' | 'login_failed' | 'locked_out' | 'logout', name: string | null, address: string, method: string): Promise<void> {
+  /**
+   * The plain login table (GET /api/audit's `logins`) and, when `sealed`, the sealed access log.
+   * A name that is not a valid user name (anything a client typed) is not copied into the
+   * sealed log: `callwarden audit` prints it to a terminal.
+   */
+  async audit(kind: AuthEventKind, name: string | null, address: string, method: string, sealed = true): Promise<void> {
     try {
       await this.deps.users.authEvent(kind, name, address, method);
     } catch (err) {
       this.log.error(`could not write the login audit row (${kind}): ${(err as Error).message}`);
+    }
+    if (!sealed || !this.deps.accessLog) return;
+    const user = name === null ? '(no name)' : USER_NAME.test(name) ? name : '(invalid name)';
+    try {
+      await this.deps.accessLog.append({ user, action: SEALED_ACTION[kind], callId: null, address, detail: { method } });
+    } catch (err) {
+      this.log.error(`could not write the sealed access-log row (${SEALED_ACTION[kind]}): ${(err as Error).message}`);
     }
   }
 

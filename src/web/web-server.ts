@@ -93,7 +93,7 @@ export class WebServer {
     const { app, deps } = this;
     const sessions = new WebSessions(deps.config.sessionMinutes * 60_000, deps.now);
     const throttle = new LoginThrottle(deps.config.lockout, deps.now);
-    const auth = new WebAuth({ users: deps.users, sessions, throttle, logger: deps.logger });
+    const auth = new WebAuth({ users: deps.users, sessions, throttle, logger: deps.logger, accessLog: deps.accessLog });
     const liveOperations = deps.live
       ? new LiveOperations({ daemon: deps.live.daemon, coaching: deps.coaching, liveOps: deps.liveOps, recording: deps.live.recording, accessLog: deps.accessLog, logger: deps.logger })
       : undefined;

@@ -60,6 +60,10 @@ for (const engine of engines()) {
       expect(detail.json.decision).to.deep.equal({ record: true, reason: 'recording both parties (test sales)', mode: 'opt-in' });
       expect(detail.json.legalBasis).to.deep.equal({ basis: 'legal-obligation', article: 'GDPR Art. 6(1)(c) legal obligation' });
       expect((detail.json.recordings as Array<{ id: string }>).map((r) => r.id)).to.deep.equal([f.sales.recordingId]);
+      // Each recording shows the basis fixed when it was made, not the group's current one.
+      expect((detail.json.recordings as Array<{ legalBasis: unknown }>)[0]!.legalBasis).to.deep.equal({ basis: 'consent', article: 'GDPR Art. 6(1)(a) consent' });
+      const other = await call(f.base, 'GET', `/api/calls/${f.support.callId}`, { user: 'bert' });
+      expect((other.json.recordings as Array<{ legalBasis: unknown }>)[0]!.legalBasis).to.equal(null);
       expect(JSON.stringify(detail.json)).to.not.include(f.recordingDir); // file paths stay inside
     });
 
@@ -164,6 +168,36 @@ for (const engine of engines()) {
       expect((await call(f.base, 'GET', '/api/me', { user: 'anna', headers: { 'x-forwarded-for': '198.51.100.8' } })).status).to.equal(200);
       const addresses = (await f.users.authEvents(new Date(0))).map((e) => e.address);
       expect(addresses).to.include.members(['203.0.113.1', '203.0.113.2', '203.0.113.3', '198.51.100.7']);
+    });
+
+    it('logins, failed logins and the start of a lockout go into the sealed access log (callwarden audit, GET /api/audit)', async () => {
+      await f.close();
+      f = await startWebFixture(engine, { trustProxy: true, lockout: { threshold: 3, baseDelayMs: 60_000, maxDelayMs: 600_000 } });
+      const from = (address: string) => ({ 'x-forwarded-for': address });
+      expect((await call(f.base, 'POST', '/api/session', { body: { name: 'admin', password: PASSWORD }, headers: from('198.51.100.1') })).status).to.equal(200);
+      // A name no user can have (here with a terminal escape) is not copied into the sealed log.
+      const hostile = `Basic ${Buffer.from('x\u001b[2J:guess!').toString('base64')}`;
+      expect((await call(f.base, 'GET', '/api/me', { headers: { authorization: hostile, ...from('203.0.113.9') } })).status).to.equal(401);
+      for (let i = 0; i < 3; i++) expect((await call(f.base, 'GET', '/api/me', { user: 'bert', password: 'guess!', headers: from(`203.0.113.${i + 1}`) })).status).to.equal(401);
+      // Refused while locked out: in the plain login table, not one more sealed row per attempt.
+      for (let i = 0; i < 2; i++) expect((await call(f.base, 'GET', '/api/me', { user: 'bert', headers: from('198.51.100.7') })).status).to.equal(429);
+      const expected = [
+        ['login', 'admin', '198.51.100.1'],
+        ['login-failed', '(invalid name)', '203.0.113.9'],
+        ['login-failed', 'bert', '203.0.113.1'],
+        ['login-failed', 'bert', '203.0.113.2'],
+        ['locked-out', 'bert', '203.0.113.3'],
+      ];
+      const sealed = await f.accessLog.list({ since: new Date(0) });
+      expect(sealed.map((r) => [r.action, r.user, r.address])).to.deep.equal(expected);
+      expect(sealed.every((r) => r.callId === null)).to.equal(true);
+      expect((await f.accessLog.verify()).ok).to.equal(true);
+      // The auditor's view: the same rows in `access`, the plain table still in `logins`.
+      const audit = await call(f.base, 'GET', '/api/audit', { user: 'audrey', headers: from('198.51.100.8') });
+      expect(audit.status).to.equal(200);
+      expect((audit.json.access as Array<{ action: string; user: string; address: string }>).map((r) => [r.action, r.user, r.address])).to.deep.equal(expected);
+      const logins = audit.json.logins as Array<{ kind: string; userName: string | null }>;
+      expect(logins.filter((e) => e.kind === 'locked_out' && e.userName === 'bert')).to.have.length(3);
     });
 
     it('accepts the Basic scheme in any case and personal API tokens; refuses disabled users and revoked tokens', async () => {

@@ -82,13 +82,14 @@ export async function startWebFixture(engine: Engine, web: Partial<WebConfig> = 
     const callId = randomUUID();
     // The recorder's id shape: <call-id>/<file name> (a slash, so URLs carry it as %2F).
     const recordingId = `${callId}/01-both.wav`;
+    // sales' recording was made while the group rested on consent (its config now says legal-obligation).
     await repository.upsertCall({ callId, caller, destination: '5000', agentExtension: agent, group, direction: 'inbound', startedAt, endedAt: new Date(Date.parse(startedAt) + 60_000) });
     await repository.appendEvidence(callId, 'consent', { prompt: 'consent-menu', outcome: consent, digit: consent === 'given' ? '1' : '9' });
     await repository.appendEvidence(callId, 'decision', { record: true, reason: `recording both parties (test ${group})`, mode: 'opt-in' });
     const audio = wav(size);
     const filePath = join(recordingDir, `${callId}.wav`);
     writeFileSync(filePath, audio);
-    await repository.upsertRecording({ id: recordingId, callId, filePath, format: 'wav', channels: 'both', segment: 1, startedAt, stoppedAt: new Date(Date.parse(startedAt) + 50_000), bytes: audio.length, status: 'ok' });
+    await repository.upsertRecording({ id: recordingId, callId, filePath, format: 'wav', channels: 'both', segment: 1, startedAt, stoppedAt: new Date(Date.parse(startedAt) + 50_000), bytes: audio.length, status: 'ok', ...(group === 'sales' ? { legalBasis: 'consent' } : {}) });
     return { callId, group, caller, recordingId, audio };
   }
   const sales = await seed('sales', '1001', '+4930111222', '2026-11-20T10:00:00.000Z', 'given', 4000);

@@ -142,7 +142,7 @@ async function openCall(callId) {
   for (const r of json.recordings) {
     const src = `/api/recordings/${encodeURIComponent(r.id)}/audio`;
     recs.append(el('figure', {},
-      el('figcaption', {}, `${t('segment')} ${r.segment} (${r.channels}, ${r.status})`),
+      el('figcaption', {}, `${t('segment')} ${r.segment} (${r.channels}, ${r.status})${r.legalBasis ? ` · ${t('legalBasis')}: ${r.legalBasis.article}` : ''}`),
       el('audio', { controls: '', preload: 'metadata', src, 'aria-label': `${t('recording')} ${r.segment}` }),
       el('a', { href: `/api/recordings/${encodeURIComponent(r.id)}/download`, download: '' }, t('download'))));
   }

@@ -1,7 +1,7 @@
 // Calls for the back office: search (paged, scoped), one call's detail with recordings, decision and evidence, and the evidence export.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LEGAL_BASIS_ARTICLE } from '../../policies';
+import { isLegalBasis, LEGAL_BASIS_ARTICLE } from '../../policies';
 import type { CallRecord, EvidenceRecord } from '../../store';
 import { searchCalls, type CallSearch, type ConsentFilter, type RecordingFilter } from '../call-search';
 import { inScope } from '../web-roles';
@@ -118,6 +118,8 @@ export function callRoutes(app: FastifyInstance, ctx: WebContext): void {
         bytes: r.bytes,
         sha256: r.sha256,
         retentionUntil: r.retentionUntil,
+        // Fixed when the recording was made (the call's legalBasis above is the group's current one).
+        legalBasis: r.legalBasis !== null && isLegalBasis(r.legalBasis) ? { basis: r.legalBasis, article: LEGAL_BASIS_ARTICLE[r.legalBasis] } : null,
       })),
       timeline: evidence.map((e) => ({ seq: e.seq, at: e.at, kind: e.kind, detail: e.detail })),
     };
