@@ -36,3 +36,11 @@ export function mayAgentReview(config: Pick<RecordingConfig, 'groups'>, agentExt
   if (settings.agentSelfReview !== true) return { ok: false, reason: `group ${group} does not let agents review their own calls (agentSelfReview is off)` };
   return { ok: true, reason: `agent ${agentExtension} reviews their own call (group ${group} allows self-review)` };
 }
+
+/**
+ * The groups whose agents may review their own calls, for a search in SQL that must agree
+ * with mayAgentReview (shares are added there from the shares table).
+ */
+export function selfReviewGroups(config: Pick<RecordingConfig, 'groups'>): string[] {
+  return Object.keys(config.groups).filter((g) => config.groups[g]?.agentSelfReview === true);
+}

@@ -2,7 +2,7 @@
 
 import type { AccessLogRecord } from '../store';
 
-export type AccessAction = 'listen' | 'download' | 'export' | 'view' | 'live-record' | 'live-listen' | 'live-pause' | 'live-resume';
+export type AccessAction = 'listen' | 'download' | 'export' | 'view' | 'live-record' | 'live-listen' | 'live-pause' | 'live-resume' | 'share' | 'unshare';
 
 export interface AccessEntry {
   readonly user: string;
