@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { UserError } from '../../src/web/user-directory';
 import { call, engines, PASSWORD, startWebFixture, type SeededCall, type WebFixture } from './web-fixture';
-import { hashPassword } from '../../src/web';
+import { hashPassword, mayActLive } from '../../src/web';
 
 for (const engine of engines()) {
   describe(`agent role over HTTP (${engine})`, function () {
@@ -55,7 +55,9 @@ for (const engine of engines()) {
       expect((await call(f.base, 'GET', '/api/audit', { user: 'alice' })).status).to.equal(403);
       expect((await call(f.base, 'GET', '/api/agents', { user: 'alice' })).status).to.equal(403);
       expect((await call(f.base, 'POST', `/api/calls/${supportOfAlice.callId}/share`, { user: 'alice', body: {} })).status).to.equal(403);
-      expect((await call(f.base, 'POST', `/api/calls/${f.sales.callId}/record`, { user: 'alice', body: {} })).status).to.be.oneOf([403, 404, 503]);
+      // Live actions are refused by role (LiveOperations checks mayActLive before anything else).
+      expect(mayActLive({ id: 0, name: 'alice', role: 'agent', groups: [], extension: '1001' })).to.equal(false);
+      expect((await call(f.base, 'GET', '/api/live', { user: 'alice' })).json.calls ?? []).to.deep.equal([]);
       const actions = (await f.accessLog.list({ since: new Date(0), user: 'alice' })).map((a) => a.action);
       expect(actions).to.not.include.members(['download', 'export', 'share']);
     });
