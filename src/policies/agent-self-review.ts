@@ -13,7 +13,7 @@ export interface ReviewableCall {
 
 export interface ReviewVerdict {
   readonly ok: boolean;
-  /** The sentence for the access log (every play is audited, allowed or refused). */
+  /** Why: for the log and tests (the back office audits every allowed view and play; a refused one is a 404 that reaches nothing). */
   readonly reason: string;
 }
 
