@@ -10,11 +10,12 @@ import { UsageError, type CliCommand } from './command';
 import { openRepository } from './open-repository';
 import { passwordProblem, readPassword } from './read-password';
 
-export const USERS_USAGE = `callwarden users add <name> --role admin|supervisor|auditor [--groups a,b] [--extension 2001]
+export const USERS_USAGE = `callwarden users add <name> --role admin|supervisor|auditor|agent [--groups a,b] [--extension 2001]
 callwarden users list [--json]
 callwarden users passwd <name>
 callwarden users disable|enable <name>
 callwarden users token <name> <label>
+  An agent (--role agent --extension 1001) lists and plays only their own calls, where the group allows self-review or a supervisor shared the call.
   Passwords come from a prompt (terminal) or the first line of stdin; they are stored as scrypt hashes.`;
 
 /** The operator at the shell, for "created by" (the CLI has no login of its own). */
@@ -62,8 +63,10 @@ export async function users(config: CallwardenConfig, operands: readonly string[
   // Checked before the database is opened: a wrong line never touches it.
   if (sub === 'add') {
     only(['role', 'groups', 'extension']);
-    arity(1, 'callwarden users add <name> --role admin|supervisor|auditor [--groups a,b] [--extension 2001]');
+    arity(1, 'callwarden users add <name> --role admin|supervisor|auditor|agent [--groups a,b] [--extension 2001]');
     if (!flags.role || !WEB_ROLES.includes(flags.role as WebRole)) throw new UsageError(`--role must be one of ${WEB_ROLES.join(', ')}`);
+    if (flags.role === 'agent' && !flags.extension) throw new UsageError('--role agent needs --extension (the phone the agent takes calls on)');
+    if (flags.role === 'agent' && flags.groups) throw new UsageError('--role agent takes no --groups: an agent sees their own calls where the group allows self-review');
   } else if (sub === 'list') {
     only(['json']);
     arity(0, 'callwarden users list [--json]');

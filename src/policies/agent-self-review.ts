@@ -13,7 +13,7 @@ export interface ReviewableCall {
 
 export interface ReviewVerdict {
   readonly ok: boolean;
-  /** The sentence for the access log (every play is audited, allowed or refused). */
+  /** Why: for the log and tests (the back office audits every allowed view and play; a refused one is a 404 that reaches nothing). */
   readonly reason: string;
 }
 
@@ -35,4 +35,12 @@ export function mayAgentReview(config: Pick<RecordingConfig, 'groups'>, agentExt
   if (settings === undefined) return { ok: false, reason: 'the call has no known group, so no self-review rule applies' };
   if (settings.agentSelfReview !== true) return { ok: false, reason: `group ${group} does not let agents review their own calls (agentSelfReview is off)` };
   return { ok: true, reason: `agent ${agentExtension} reviews their own call (group ${group} allows self-review)` };
+}
+
+/**
+ * The groups whose agents may review their own calls, for a search in SQL that must agree
+ * with mayAgentReview (shares are added there from the shares table).
+ */
+export function selfReviewGroups(config: Pick<RecordingConfig, 'groups'>): string[] {
+  return Object.keys(config.groups).filter((g) => config.groups[g]?.agentSelfReview === true);
 }

@@ -322,6 +322,28 @@ const MIGRATIONS: readonly NamedMigration[] = [
       });
     },
   },
+  {
+    // A supervisor shares one call with the agent it concerns, for coaching (the back office's
+    // agent role). A removed share keeps its row (who removed it and when); the sealed access
+    // log holds both acts as well.
+    name: '0060-call-shares',
+    async up(knex, t) {
+      await knex.schema.createTable(t.callShares, (table) => {
+        table.increments('id').primary();
+        table.string('call_id', ID).notNullable();
+        table.string('agent_extension', 32).notNullable();
+        table.string('shared_by', 64).notNullable();
+        table.string('shared_at', TIME).notNullable();
+        table.string('removed_by', 64).nullable();
+        table.string('removed_at', TIME).nullable();
+        table.index(['call_id'], `${t.callShares}_call_idx`);
+        table.index(['agent_extension'], `${t.callShares}_agent_idx`);
+      });
+    },
+    async down(knex, t) {
+      await knex.schema.dropTableIfExists(t.callShares);
+    },
+  },
 ];
 
 /** A knex MigrationSource bound to one set of table names. */

@@ -19,6 +19,8 @@ export interface StoreTables {
   readonly webUsers: string;
   readonly webApiTokens: string;
   readonly webAuthEvents: string;
+  /** Calls a supervisor shared with their agent for coaching (src/web, the agent role). */
+  readonly callShares: string;
   /** knex's own bookkeeping; knex adds `_lock` for its lock table. */
   readonly migrations: string;
 }
@@ -40,6 +42,7 @@ export function storeTables(prefix = ''): StoreTables {
     webUsers: `${prefix}web_users`,
     webApiTokens: `${prefix}web_api_tokens`,
     webAuthEvents: `${prefix}web_auth_events`,
+    callShares: `${prefix}call_shares`,
     migrations: `${prefix}knex_migrations`,
   };
 }

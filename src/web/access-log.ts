@@ -14,6 +14,8 @@ export type AccessAction =
   | 'hold-list'
   | 'hold-add'
   | 'hold-remove'
+  | 'share'
+  | 'unshare'
   // Who got in and who was kept out (issue 10, point 2: "lockout … audited"), sealed like the rest.
   | 'login'
   | 'logout'

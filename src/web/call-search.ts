@@ -42,7 +42,22 @@ const likeEscape = (text: string): string => text.replace(/[!%_]/g, (c) => `!${c
 export async function searchCalls(knex: Knex, t: StoreTables, scope: Scope, search: CallSearch): Promise<{ total: number; calls: CallSummary[] }> {
   const base = (): Knex.QueryBuilder => {
     const q = knex(`${t.calls} as c`);
-    if (!scope.all) {
+    if (!scope.all && scope.agent) {
+      // The agent's own calls, of a self-review group or actively shared with them (mayAgentReview).
+      const { extension, selfReviewGroups } = scope.agent;
+      if (extension === '') q.whereRaw('1 = 0');
+      q.where('c.agent_extension', extension).andWhere((w) => {
+        w.whereRaw('1 = 0');
+        if (selfReviewGroups.length > 0) w.orWhereIn('c.call_group', selfReviewGroups as string[]);
+        w.orWhereExists(
+          knex(t.callShares)
+            .select(knex.raw('1'))
+            .whereRaw(`${t.callShares}.call_id = c.call_id`)
+            .andWhere(`${t.callShares}.agent_extension`, extension)
+            .whereNull(`${t.callShares}.removed_at`),
+        );
+      });
+    } else if (!scope.all) {
       const { groups, extensions } = scope;
       q.where((w) => {
         w.whereRaw('1 = 0');

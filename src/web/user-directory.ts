@@ -70,6 +70,9 @@ export class UserDirectory {
     if (!WEB_ROLES.includes(user.role)) throw new UserError(`role "${user.role}": one of ${WEB_ROLES.join(', ')}`);
     for (const g of user.groups) if (!GROUP_NAME.test(g)) throw new UserError(`group "${g}": letters, digits, . _ - only`);
     if (user.extension !== null && !EXTENSION.test(user.extension)) throw new UserError(`extension "${user.extension}": 2-10 digits`);
+    // An agent is their extension: without one they would own no call (and could not be shared one).
+    if (user.role === 'agent' && user.extension === null) throw new UserError('an agent needs --extension (the phone their calls are taken on)');
+    if (user.role === 'agent' && user.groups.length > 0) throw new UserError('an agent has no groups: they see their own calls where the group allows self-review');
     if (await this.findByName(user.name)) throw new UserError(`user "${user.name}" exists already`);
     const at = this.now().toISOString();
     await this.knex(this.tables.webUsers).insert({

@@ -1,7 +1,7 @@
 // Who may see and do what: roles, a user's scope of groups/extensions, and the one check every route uses (pure).
 
-export type WebRole = 'admin' | 'supervisor' | 'auditor';
-export const WEB_ROLES: readonly WebRole[] = ['admin', 'supervisor', 'auditor'];
+export type WebRole = 'admin' | 'supervisor' | 'auditor' | 'agent';
+export const WEB_ROLES: readonly WebRole[] = ['admin', 'supervisor', 'auditor', 'agent'];
 
 export interface WebUser {
   readonly id: number;
@@ -14,14 +14,32 @@ export interface WebUser {
 }
 
 /** What a user is entitled to: everything, or calls of these groups / agent extensions. */
-export type Scope = { readonly all: true } | { readonly all: false; readonly groups: readonly string[]; readonly extensions: readonly string[] };
+export type Scope =
+  | { readonly all: true }
+  | {
+      readonly all: false;
+      readonly groups: readonly string[];
+      readonly extensions: readonly string[];
+      /**
+       * An agent: only calls taken by this extension, of a self-review group or shared with
+       * them (the rule is mayAgentReview in src/policies; SQL and the per-call check follow it).
+       * `groups` and `extensions` are then empty, so inScope alone never lets a call through.
+       */
+      readonly agent?: { readonly extension: string; readonly selfReviewGroups: readonly string[] };
+    };
 
 /**
  * A supervisor's scope is the groups on their user row plus what coaching.supervisors grants
  * their extension (the same rights *98* uses), so the page, `listen` and `record` agree.
  */
-export function scopeOf(user: WebUser, coachingSupervisors: Readonly<Record<string, { readonly extensions: readonly string[]; readonly groups: readonly string[] }>>): Scope {
+export function scopeOf(
+  user: WebUser,
+  coachingSupervisors: Readonly<Record<string, { readonly extensions: readonly string[]; readonly groups: readonly string[] }>>,
+  selfReviewGroups: readonly string[] = [],
+): Scope {
   if (user.role === 'admin' || user.role === 'auditor') return { all: true };
+  // An agent without an extension owns no call: the impossible extension '' matches none.
+  if (user.role === 'agent') return { all: false, groups: [], extensions: [], agent: { extension: user.extension ?? '', selfReviewGroups: [...selfReviewGroups] } };
   const rights = user.extension !== null ? coachingSupervisors[user.extension] : undefined;
   return {
     all: false,
@@ -37,7 +55,7 @@ export function inScope(scope: Scope, call: { readonly group?: string | null | u
   return call.agentExtension != null && scope.extensions.includes(call.agentExtension);
 }
 
-/** Live actions (record, listen): admins and supervisors; auditors are read-only. */
+/** Live actions (record, listen): admins and supervisors; auditors and agents are read-only. */
 export function mayActLive(user: WebUser): boolean {
   return user.role === 'admin' || user.role === 'supervisor';
 }
@@ -48,4 +66,14 @@ export function mayReadAudit(user: WebUser): boolean {
 
 export function mayManage(user: WebUser): boolean {
   return user.role === 'admin';
+}
+
+/** Sharing a call with its agent for coaching: admins and supervisors (within their scope). */
+export function mayShare(user: WebUser): boolean {
+  return user.role === 'admin' || user.role === 'supervisor';
+}
+
+/** Downloading a file or exporting the evidence bundle: everyone but agents (who play in the page only). */
+export function mayTakeCopies(user: WebUser): boolean {
+  return user.role !== 'agent';
 }

@@ -8,10 +8,12 @@ import type { Knex } from 'knex';
 import type { CoachingConfig, LiveOpsConfig, RecordingControl } from '../coaching';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
-import type { GroupSettings } from '../policies';
+import { mayAgentReview, selfReviewGroups, type GroupSettings } from '../policies';
+import type { CallRecord } from '../store';
 import type { StoreRepository } from '../store';
 import type { StoreTables } from '../store/store-tables';
 import type { AccessLog } from './access-log';
+import { CallShares } from './call-shares';
 import { LiveOperations } from './live-operations';
 import { LoginThrottle } from './login-throttle';
 import { agentRoutes } from './routes/agent-routes';
@@ -25,7 +27,7 @@ import { sessionRoutes } from './routes/session-routes';
 import type { UserDirectory } from './user-directory';
 import { WebAuth, sendRefusal, headerValue } from './web-auth';
 import type { WebConfig } from './web-config';
-import { scopeOf, type Scope, type WebUser } from './web-roles';
+import { inScope, scopeOf, type Scope, type WebUser } from './web-roles';
 import { WebSessions, type WebSession } from './web-sessions';
 
 declare module 'fastify' {
@@ -62,6 +64,10 @@ export interface WebContext extends WebServerDeps {
   /** preHandler: 401/403/429 unless authenticated; sets request.user. */
   requireUser(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined>;
   scope(user: WebUser): Scope;
+  /** Calls shared with their agents for coaching. */
+  readonly shares: CallShares;
+  /** Whether the user may see this call: the scope, and for an agent mayAgentReview with the call's shares. */
+  entitled(user: WebUser, call: Pick<CallRecord, 'callId' | 'group' | 'agentExtension'>): Promise<boolean>;
   /** A short, fixed sentence instead of the error's own text (which may carry paths or SQL). */
   fail(reply: FastifyReply, status: number, reason: string): FastifyReply;
 }
@@ -97,8 +103,12 @@ export class WebServer {
     const liveOperations = deps.live
       ? new LiveOperations({ daemon: deps.live.daemon, coaching: deps.coaching, liveOps: deps.liveOps, recording: deps.live.recording, accessLog: deps.accessLog, logger: deps.logger })
       : undefined;
+    const groups = deps.recordingGroups ?? {};
+    const shares = new CallShares(deps.knex, deps.tables, deps.now ? () => new Date(deps.now!()) : undefined);
+    const scope = (user: WebUser): Scope => scopeOf(user, deps.coaching.supervisors, selfReviewGroups({ groups }));
     const ctx: WebContext = {
       ...deps,
+      shares,
       auth,
       sessions,
       ...(liveOperations ? { liveOperations } : {}),
@@ -109,7 +119,12 @@ export class WebServer {
         if (outcome.session) request.webSession = outcome.session;
         return undefined;
       },
-      scope: (user) => scopeOf(user, deps.coaching.supervisors),
+      scope,
+      entitled: async (user, call) => {
+        if (user.role !== 'agent') return inScope(scope(user), call);
+        const sharedWith = await shares.sharedWith(call.callId);
+        return mayAgentReview({ groups }, user.extension ?? '', { agentExtension: call.agentExtension, group: call.group, sharedWith }).ok;
+      },
       fail: (reply, status, reason) => reply.code(status).send({ ok: false, reason }),
     };
 

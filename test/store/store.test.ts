@@ -90,7 +90,7 @@ function defineStoreSuite(backend: TestBackend): void {
     ];
 
     it('up creates every table, down removes them, up again works', async function () {
-      const names = ['0001-initial-schema', '0010-sealed-evidence-and-access-log', '0020-web-users', '0021-agent-consent-entered-by', '0030-recording-lifecycle', '0040-call-end-reason', '0050-recording-legal-basis'];
+      const names = ['0001-initial-schema', '0010-sealed-evidence-and-access-log', '0020-web-users', '0021-agent-consent-entered-by', '0030-recording-lifecycle', '0040-call-end-reason', '0050-recording-legal-basis', '0060-call-shares'];
       // Applied in numeric order, whatever order branches merged them in.
       expect(await migrateLatest(knex, tables)).to.deep.equal(names);
       for (const t of all(tables)) expect(await knex.schema.hasTable(t), t).to.equal(true);

@@ -33,6 +33,8 @@ export interface WebFixture {
   readonly sales: SeededCall;
   readonly support: SeededCall;
   readonly recordingDir: string;
+  /** Seeds one more call with a recording (same shape as sales/support). */
+  seed(group: string, agent: string, caller: string, startedAt: string): Promise<SeededCall>;
   readonly log: ReturnType<typeof captureLogger>;
   close(): Promise<void>;
 }
@@ -65,7 +67,8 @@ function wav(bytes: number): Buffer {
 
 let passwordHash: Promise<string> | undefined;
 
-export async function startWebFixture(engine: Engine, web: Partial<WebConfig> = {}): Promise<WebFixture> {
+/** `groups`: extra recording-group settings over the defaults (e.g. agentSelfReview per group). */
+export async function startWebFixture(engine: Engine, web: Partial<WebConfig> = {}, groups: Record<string, Record<string, unknown>> = {}): Promise<WebFixture> {
   const prefix = engine === 'mariadb' ? `w${randomBytes(3).toString('hex')}_` : '';
   const dir = mkdtempSync(join(tmpdir(), 'callwarden-web-'));
   const knex =
@@ -112,7 +115,10 @@ export async function startWebFixture(engine: Engine, web: Partial<WebConfig> = 
     liveOps: config.liveOps,
     coaching: config.coaching,
     recordingDir,
-    recordingGroups: { sales: { ...config.recording.groups['hotline']!, mode: 'permanent', legalBasis: 'legal-obligation' } },
+    recordingGroups: {
+      sales: { ...config.recording.groups['hotline']!, mode: 'permanent', legalBasis: 'legal-obligation', ...groups['sales'] },
+      ...Object.fromEntries(Object.entries(groups).filter(([g]) => g !== 'sales').map(([g, extra]) => [g, { ...config.recording.groups['hotline']!, ...extra }])),
+    } as never,
     knex,
     tables: repository.tables,
     repository,
@@ -131,6 +137,7 @@ export async function startWebFixture(engine: Engine, web: Partial<WebConfig> = 
     sales,
     support,
     recordingDir,
+    seed: (group, agent, caller, startedAt) => seed(group, agent, caller, startedAt, 'given', 2000),
     log,
     async close() {
       await server.close();

@@ -10,6 +10,7 @@ const TEXT = {
     address: 'Address', extension: 'Extension', signed: 'Signed on', document: 'Document', enter: 'Enter consent', enteredBy: 'Entered by',
     revoked: 'Revoked', revoke: 'Revoke', yes: 'yes', no: 'no', start: 'Start recording', stop: 'Stop recording', pause: 'Pause (sensitive input)', resume: 'Resume recording', listen: 'Listen',
     download: 'Download', chainOk: 'Evidence chain verifies ✓', chainBroken: 'Evidence chain BROKEN ✗', loginFailed: 'Login failed',
+    myCalls: 'My calls', share: 'Share with agent {ext} for coaching', unshare: 'Stop sharing with agent {ext}', sharedWith: 'Shared with agent {ext}',
     page: 'Page', of: 'of', noCalls: 'No calls found', noLive: 'No live calls in your groups', segment: 'Segment', decision: 'Decision', legalBasis: 'Legal basis',
     holds: 'Legal holds', holdsHelp: 'A held recording is never deleted, whatever its retention, until the hold is removed.', holdKind: 'Hold on',
     holdNumber: 'Phone number', holdCallId: 'Call id', holdValue: 'Number or call id', holdReason: 'Reason (case, order)', holdReasonShort: 'Reason',
@@ -24,6 +25,7 @@ const TEXT = {
     address: 'Adresse', extension: 'Nebenstelle', signed: 'Unterschrieben am', document: 'Dokument', enter: 'Einwilligung eintragen', enteredBy: 'Eingetragen von',
     revoked: 'Widerrufen', revoke: 'Widerrufen', yes: 'ja', no: 'nein', start: 'Aufzeichnung starten', stop: 'Aufzeichnung stoppen', pause: 'Pausieren (sensible Eingabe)', resume: 'Aufzeichnung fortsetzen', listen: 'Mithören',
     download: 'Herunterladen', chainOk: 'Nachweiskette geprüft ✓', chainBroken: 'Nachweiskette GEBROCHEN ✗', loginFailed: 'Anmeldung fehlgeschlagen',
+    myCalls: 'Meine Anrufe', share: 'Mit Agent {ext} zum Coaching teilen', unshare: 'Teilen mit Agent {ext} beenden', sharedWith: 'Geteilt mit Agent {ext}',
     page: 'Seite', of: 'von', noCalls: 'Keine Anrufe gefunden', noLive: 'Keine laufenden Anrufe in Ihren Gruppen', segment: 'Abschnitt', decision: 'Entscheidung', legalBasis: 'Rechtsgrundlage',
     holds: 'Aufbewahrungssperren', holdsHelp: 'Eine gesperrte Aufzeichnung wird nie gelöscht, gleich welche Aufbewahrungsfrist gilt, bis die Sperre aufgehoben ist.', holdKind: 'Sperre auf',
     holdNumber: 'Rufnummer', holdCallId: 'Anruf-ID', holdValue: 'Rufnummer oder Anruf-ID', holdReason: 'Grund (Verfahren, Anordnung)', holdReasonShort: 'Grund',
@@ -92,6 +94,11 @@ function signedIn(user, token) {
   $('#nav').hidden = false;
   $('#who').textContent = `${user.name} (${user.role})`;
   for (const b of document.querySelectorAll('[data-role]')) b.hidden = !b.dataset.role.split(' ').includes(user.role);
+  // An agent sees only their own calls: "My calls", no search by agent or group.
+  const agent = user.role === 'agent';
+  for (const x of document.querySelectorAll('[data-t="calls"], [data-t="myCalls"]')) x.dataset.t = agent ? 'myCalls' : 'calls';
+  for (const id of ['q-agent', 'q-group']) { $('#' + id).hidden = agent; $(`label[for="${id}"]`).hidden = agent; }
+  translate();
   show('calls');
   loadCalls();
 }
@@ -144,8 +151,18 @@ async function openCall(callId) {
     recs.append(el('figure', {},
       el('figcaption', {}, `${t('segment')} ${r.segment} (${r.channels}, ${r.status})${r.legalBasis ? ` · ${t('legalBasis')}: ${r.legalBasis.article}` : ''}`),
       el('audio', { controls: '', preload: 'metadata', src, 'aria-label': `${t('recording')} ${r.segment}` }),
-      el('a', { href: `/api/recordings/${encodeURIComponent(r.id)}/download`, download: '' }, t('download'))));
+      ...(me && me.role === 'agent' ? [] : [el('a', { href: `/api/recordings/${encodeURIComponent(r.id)}/download`, download: '' }, t('download'))])));
   }
+  // Supervisors and admins: share this call with its own agent for coaching (or stop sharing).
+  const share = $('#share');
+  share.replaceChildren();
+  if (json.mayShare) {
+    const ext = c.agentExtension;
+    const on = (json.sharedWith || []).includes(ext);
+    if (on) share.append(t('sharedWith').replace('{ext}', ext), ' ');
+    share.append(el('button', { type: 'button', on: { click: async () => { const r = await api(on ? 'DELETE' : 'POST', `/api/calls/${callId}/share`); status(r.json.reason || ''); openCall(callId); } } }, t(on ? 'unshare' : 'share').replace('{ext}', ext)));
+  }
+  $('#export-line').hidden = Boolean(me && me.role === 'agent');
   $('#chain').textContent = json.evidence.verifies ? t('chainOk') : `${t('chainBroken')} ${json.evidence.problem || ''}`;
   $('#chain').className = json.evidence.verifies ? 'ok' : 'bad';
   $('#export').href = `/api/calls/${callId}/evidence`;

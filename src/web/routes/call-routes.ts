@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLegalBasis, LEGAL_BASIS_ARTICLE } from '../../policies';
 import type { CallRecord, EvidenceRecord } from '../../store';
 import { searchCalls, type CallSearch, type ConsentFilter, type RecordingFilter } from '../call-search';
-import { inScope } from '../web-roles';
+import { mayShare, mayTakeCopies } from '../web-roles';
 import type { WebContext } from '../web-server';
 
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
@@ -41,7 +41,7 @@ interface SearchQuery {
 /** The call when it exists AND the user may see it; otherwise the reply is a 404 (never 403: no hint that it exists). */
 export async function visibleCall(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, callId: string): Promise<CallRecord | undefined> {
   const call = await ctx.repository.getCall(callId.toLowerCase());
-  if (call && inScope(ctx.scope(request.user!), call)) return call;
+  if (call && (await ctx.entitled(request.user!, call))) return call;
   ctx.fail(reply, 404, 'no such call');
   return undefined;
 }
@@ -99,9 +99,12 @@ export function callRoutes(app: FastifyInstance, ctx: WebContext): void {
       ctx.repository.verifyEvidence(call.callId),
     ]);
     const { decision, consent } = summariseEvidence(evidence);
+    const agent = request.user!.role === 'agent';
     return {
       ok: true,
       call,
+      // Who the call is shared with (for the supervisor's button); an agent is not told.
+      ...(agent ? {} : { sharedWith: await ctx.shares.sharedWith(call.callId), mayShare: mayShare(request.user!) && call.agentExtension !== null }),
       legalBasis: legalBasis(ctx, call),
       consent,
       decision,
@@ -126,6 +129,9 @@ export function callRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   app.get<{ Params: { callId: string } }>('/api/calls/:callId/evidence', { preHandler: ctx.requireUser, schema: { params: CALL_PARAMS } }, async (request, reply) => {
+    // An agent reviews their call in the page; the evidence bundle (for proceedings, a data
+    // subject's request) is taken by admins, supervisors and auditors, never by an agent.
+    if (!mayTakeCopies(request.user!)) return ctx.fail(reply, 403, 'agents play their calls in the back office; the evidence export is for supervisors, auditors and admins');
     const call = await visibleCall(ctx, request, reply, request.params.callId);
     if (!call) return reply;
     await ctx.accessLog.append({ user: request.user!.name, action: 'export', callId: call.callId, address: request.ip });
@@ -145,4 +151,24 @@ export function callRoutes(app: FastifyInstance, ctx: WebContext): void {
       evidence,
     };
   });
+
+  // Share one call with its own agent for coaching (only that agent: mayAgentReview ignores any
+  // other), or take the share back. Audited in the sealed access log before the row changes.
+  for (const [method, action] of [['POST', 'share'], ['DELETE', 'unshare']] as const) {
+    app.route<{ Params: { callId: string } }>({
+      method,
+      url: '/api/calls/:callId/share',
+      preHandler: ctx.requireUser,
+      schema: { params: CALL_PARAMS },
+      handler: async (request, reply) => {
+        if (!mayShare(request.user!)) return ctx.fail(reply, 403, 'only supervisors and admins share calls with agents');
+        const call = await visibleCall(ctx, request, reply, request.params.callId);
+        if (!call) return reply;
+        if (call.agentExtension === null) return ctx.fail(reply, 409, 'the call has no agent to share it with');
+        await ctx.accessLog.append({ user: request.user!.name, action, callId: call.callId, address: request.ip });
+        const changed = action === 'share' ? await ctx.shares.share(call.callId, call.agentExtension, request.user!.name) : await ctx.shares.unshare(call.callId, call.agentExtension, request.user!.name);
+        return { ok: true, changed, agentExtension: call.agentExtension, sharedWith: await ctx.shares.sharedWith(call.callId) };
+      },
+    });
+  }
 }

@@ -6,7 +6,7 @@ import { sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RecordingRecord } from '../../store';
 import { parseRange } from '../byte-range';
-import { inScope } from '../web-roles';
+import { mayTakeCopies } from '../web-roles';
 import type { WebContext } from '../web-server';
 
 const PARAMS = { type: 'object', required: ['recordingId'], properties: { recordingId: { type: 'string', pattern: '^[A-Za-z0-9_.:/-]{1,64}$' } } } as const;
@@ -29,7 +29,7 @@ export function recordingRoutes(app: FastifyInstance, ctx: WebContext): void {
   async function resolve(request: FastifyRequest<{ Params: { recordingId: string } }>, reply: FastifyReply): Promise<{ recording: RecordingRecord; path: string; size: number; caller: string | null } | undefined> {
     const recording = await ctx.repository.getRecording(request.params.recordingId);
     const call = recording ? await ctx.repository.getCall(recording.callId) : undefined;
-    if (!recording || !call || !inScope(ctx.scope(request.user!), call)) {
+    if (!recording || !call || !(await ctx.entitled(request.user!, call))) {
       ctx.fail(reply, 404, 'no such recording');
       return undefined;
     }
@@ -85,6 +85,8 @@ export function recordingRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   app.get<{ Params: { recordingId: string } }>('/api/recordings/:recordingId/download', { preHandler: ctx.requireUser, schema: { params: PARAMS } }, async (request, reply) => {
+    // An agent plays (audited) but takes no copy home: a file on their PC escapes retention and erasure.
+    if (!mayTakeCopies(request.user!)) return ctx.fail(reply, 403, 'agents play their calls in the back office; downloads are for supervisors, auditors and admins');
     const found = await resolve(request, reply);
     if (!found) return reply;
     await ctx.accessLog.append({ user: request.user!.name, action: 'download', callId: found.recording.callId, recordingId: found.recording.id, address: request.ip });
