@@ -79,6 +79,8 @@ export interface WriteQueueEvents {
 
 interface Pending {
   entry: OutboxEntry;
+  /** Its place in the order of acceptance (1, 2, …): a flush waiter waits for its own writes only. */
+  readonly seq: number;
   /** The journal attempt finished (successfully or not); only then may the write be applied. */
   journaled: boolean;
   /** The entry is a line of the outbox file and must be acknowledged there once applied. */
@@ -104,7 +106,11 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   private wakeUp: (() => void) | undefined;
   private cancelDelay: (() => void) | undefined;
   private drainWaiters: Array<() => void> = [];
-  private flushWaiters: Array<() => void> = [];
+  /** Each waits until the writes accepted before it asked are journaled, not for later ones. */
+  private flushWaiters: Array<{ readonly upTo: number; readonly resolve: () => void }> = [];
+  private lastSeq = 0;
+  /** Every write with seq ≤ this has finished its journal attempt. */
+  private journaledSeq = 0;
   private closed = false;
   private healthy = true;
   private failuresWhileDown = 0;
@@ -139,7 +145,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     if (this.outbox || this.closed) throw new Error('write queue already started or closed');
     const { outbox, recovered, discarded } = await DurableOutbox.open(this.options.outboxDir, this.options.outboxIo);
     this.outbox = outbox;
-    this.pending.unshift(...recovered.map((entry) => ({ entry, journaled: true, inFile: true, attempts: 0 })));
+    this.pending.unshift(...recovered.map((entry) => ({ entry, seq: 0, journaled: true, inFile: true, attempts: 0 })));
     this.scheduleFlush();
     this.loop = this.run();
     return { recovered: recovered.length, discarded };
@@ -162,7 +168,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       enqueuedAt: toIso(this.now()),
       write: JSON.parse(JSON.stringify(write)) as StoreWrite,
     };
-    const item: Pending = { entry, journaled: false, inFile: false, attempts: 0 };
+    const item: Pending = { entry, seq: ++this.lastSeq, journaled: false, inFile: false, attempts: 0 };
     this.pending.push(item);
     this.unjournaled.push(item);
     this.scheduleFlush();
@@ -249,10 +255,25 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     return new Promise((resolve) => this.once('ready', resolve));
   }
 
-  /** Resolves once every write accepted so far is fsync'ed in the outbox (or failed to be). */
+  /**
+   * Resolves once every write accepted so far is fsync'ed in the outbox (or failed to be).
+   * Writes accepted after the call do not hold it up: under a steady stream of other calls'
+   * rows, one call's recording waits for one or two fsyncs, not until the stream pauses.
+   */
   flushed(): Promise<void> {
-    if (this.unjournaled.length === 0 && !this.flushing) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push(resolve));
+    const upTo = this.lastSeq;
+    if (upTo <= this.journaledSeq || (this.unjournaled.length === 0 && !this.flushing)) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push({ upTo, resolve }));
+  }
+
+  private releaseFlushWaiters(all: boolean): void {
+    if (this.flushWaiters.length === 0) return;
+    const still: Array<{ readonly upTo: number; readonly resolve: () => void }> = [];
+    for (const w of this.flushWaiters) {
+      if (all || w.upTo <= this.journaledSeq) w.resolve();
+      else still.push(w);
+    }
+    this.flushWaiters = still;
   }
 
   /** Resolves when nothing is pending and the outbox file has been emptied. Requires start(). */
@@ -283,7 +304,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     await this.loop;
     while (this.flushing) await this.flushing;
     await this.outbox?.close();
-    for (const resolve of this.flushWaiters.splice(0)) resolve();
+    this.releaseFlushWaiters(true);
   }
 
   private scheduleFlush(): void {
@@ -319,11 +340,13 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
           this.scheduleProbe();
         }
         for (const p of batch) p.journaled = true;
+        this.journaledSeq = Math.max(this.journaledSeq, batch[batch.length - 1]!.seq);
         this.checkGate();
+        this.releaseFlushWaiters(false);
       }
     })().finally(() => {
       this.flushing = undefined;
-      for (const resolve of this.flushWaiters.splice(0)) resolve();
+      this.releaseFlushWaiters(true);
       this.wake();
     });
   }

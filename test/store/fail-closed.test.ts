@@ -83,6 +83,36 @@ describe('fail closed', function () {
       await queue.close();
     });
 
+    it("waits for its own rows' fsync, not for rows other calls write after it asked", async () => {
+      const disk: Disk = { full: false };
+      const { queue } = await queueOn(disk);
+      let syncs = 0;
+      let firstSync!: () => void;
+      const firstSyncing = new Promise<void>((resolve) => (firstSync = resolve));
+      let releaseSecond!: () => void;
+      const second = new Promise<void>((r) => (releaseSecond = r));
+      disk.onSync = () => {
+        syncs++;
+        if (syncs === 1) firstSync();
+        // The second batch (another call's rows, accepted after the gate was asked) is held.
+        disk.holdSync = syncs >= 2 ? second : undefined;
+      };
+      queue.appendEvidence('call-a', 'decision', { record: true });
+      const gate = queue.recordingGate();
+      await firstSyncing;
+      queue.appendEvidence('call-b', 'decision', { record: true });
+      // call-a's gate opens though call-b's batch is still being fsync'd.
+      expect(await gate).to.deep.equal({ ok: true });
+      // A gate asked now covers call-b's row too: it waits for that fsync.
+      let bOpened = false;
+      const gateB = queue.recordingGate().then((g) => ((bOpened = true), g));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(bOpened).to.equal(false);
+      releaseSecond();
+      expect(await gateB).to.deep.equal({ ok: true });
+      await queue.close();
+    });
+
     it('refuses while the outbox cannot be written and reopens by itself once it can; the rows still reach the database', async () => {
       const disk: Disk = { full: false };
       const { queue, repo } = await queueOn(disk);
