@@ -85,6 +85,28 @@ function chunked(bytes: Buffer): Buffer[] {
   return out;
 }
 
+/**
+ * About CHUNK bytes each, but cut only where a frame ends: the replay writes the daemon's api
+ * replies between two chunks, and a reply inside an event frame would be a desync no
+ * FreeSWITCH produces (the daemon now asks FreeSWITCH things while events stream in).
+ */
+function chunkedAtFrames(bytes: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  let at = 0;
+  while (at < bytes.length) {
+    const headerEnd = bytes.indexOf('\n\n', at);
+    if (headerEnd === -1) throw new Error(`capture: no frame ends after byte ${at}`);
+    const length = /^Content-Length: (\d+)$/m.exec(bytes.toString('latin1', at, headerEnd));
+    at = headerEnd + 2 + (length ? Number(length[1]) : 0);
+    if (at - start >= CHUNK || at >= bytes.length) {
+      out.push(bytes.subarray(start, at));
+      start = at;
+    }
+  }
+  return out;
+}
+
 function modeslBare(bytes: Buffer): { ms: number; events: number } {
   const socket = new EventEmitter();
   const parser = new ModeslParser(socket);
@@ -133,7 +155,7 @@ async function serveReplay(bytes: Buffer, send: (msg: unknown) => void, onMessag
     }
     if (msg.send) {
       await subscribed;
-      for (const chunk of chunked(bytes.subarray(msg.send[0], msg.send[1]))) {
+      for (const chunk of chunkedAtFrames(bytes.subarray(msg.send[0], msg.send[1]))) {
         if (!client!.write(chunk)) await new Promise((resolve) => client!.once('drain', resolve));
       }
       send({ sent: true });
