@@ -53,6 +53,8 @@ export interface ConnectionHost extends ApiContext {
   received(cmd: ReceivedCommand): void;
   /** A PRESENCE_IN reached the event system (mod_sofia would now notify BLF subscribers). */
   presenceIn?(headers: Readonly<Record<string, string>>): void;
+  /** A write found the client's socket full: FreeSWITCH would now queue events for a slow reader. */
+  backpressure?(): void;
   closed(conn: EslConnection): void;
 }
 
@@ -98,7 +100,7 @@ export class EslConnection implements EventSink, OutboundLink {
 
   private write(bytes: Buffer): void {
     if (this.ended || this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(bytes);
+    if (!this.socket.write(bytes)) this.host.backpressure?.();
   }
 
   /** Ends our side after the last bytes (FreeSWITCH closes after its goodbye notice). */

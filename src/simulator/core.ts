@@ -36,6 +36,8 @@ export interface CoreOptions {
   readonly onLeg?: (leg: Session) => void;
   /** Loaded modules `module_exists` confirms (mod_shout decides whether `.mp3` can be recorded). */
   readonly modules: ReadonlySet<string>;
+  /** Recordings as silent sparse files of the right length (benches); see Recording.finish. */
+  readonly sparseRecordings?: boolean;
 }
 
 interface Waiter {
@@ -381,7 +383,7 @@ export class FsCore {
   stopRecording(s: Session, rec: Recording, cause: string, defer?: (fn: () => void) => void): void {
     const i = s.recordings.indexOf(rec);
     if (i !== -1) s.recordings.splice(i, 1);
-    rec.finish(this.clock.now);
+    rec.finish(this.clock.now, this.options.sparseRecordings === true);
     const fire = (): void => void this.emit('RECORD_STOP', s, [], [['Record-File-Path', rec.requestedPath], ['Record-Completion-Cause', cause]]);
     if (defer !== undefined) defer(fire);
     else fire();

@@ -40,6 +40,8 @@ export interface SimulatorOptions {
    * (shutdown.rx unloads mod_shout's MP3 codec and `telecast` api). false = a build without it.
    */
   readonly modShout?: boolean;
+  /** Recordings as silent sparse files of the right header and length (benches at thousands of calls). */
+  readonly sparseRecordings?: boolean;
 }
 
 export interface CallHandle {
@@ -154,6 +156,8 @@ export class Simulator {
 
   /** Every command any connection received, in arrival order. */
   readonly received: ReceivedCommand[] = [];
+  /** Writes that found a client's socket full (the daemon read slower than FreeSWITCH wrote). */
+  backpressureCount = 0;
   private server: Server | undefined;
   private boundPort: number | undefined;
   private readonly connections = new Set<EslConnection>();
@@ -179,6 +183,7 @@ export class Simulator {
       dial: (s, host, port) => this.dial(s, host, port),
       onLeg: (leg) => this.onLeg(leg),
       modules: new Set(['mod_commands', 'mod_sndfile', 'mod_dptools', 'mod_event_socket', ...(options.modShout === false ? [] : ['mod_shout'])]),
+      sparseRecordings: options.sparseRecordings === true,
     });
     const hb = options.heartbeatSeconds ?? 20;
     if (hb > 0) this.scheduleHeartbeat(hb);
@@ -241,6 +246,9 @@ export class Simulator {
         if (notify === undefined) return;
         this.blfNotifies.push(notify);
         this.core.notify();
+      },
+      backpressure: () => {
+        this.backpressureCount++;
       },
       closed: (conn: EslConnection) => {
         this.connections.delete(conn);
