@@ -3,6 +3,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CallwardenConfig } from '../config';
+import { eslNodesOf } from '../esl/esl-nodes';
 import type { CliCommand } from './command';
 import { describeDatabase } from './open-repository';
 
@@ -34,7 +35,10 @@ function summary(c: CallwardenConfig): string[] {
   const groups = Object.entries(c.recording.groups);
   return [
     `node: ${c.node}`,
-    `FreeSWITCH event socket: ${c.esl.host}:${c.esl.port} (${c.esl.format}), password ${c.esl.password === 'ClueCon' ? "FreeSWITCH's default ClueCon" : 'set'}`,
+    ...eslNodesOf(c.esl).map(
+      (n, _i, all) =>
+        `FreeSWITCH event socket${all.length > 1 ? ` of node ${n.name}` : ''}: ${n.host}:${n.port} (${c.esl.format}), password ${n.password === 'ClueCon' ? "FreeSWITCH's default ClueCon" : 'set'}`,
+    ),
     `outbound socket (dialplan's socket app dials it): ${c.outbound.host}:${c.outbound.port}`,
     `database: ${describeDatabase(c)}${c.store.client === 'better-sqlite3' && c.store.filename !== ':memory:' ? (existsSync(c.store.filename) ? ' (exists)' : ' (not created yet)') : ''}; outbox ${c.store.outboxDir}`,
     `MQTT: ${mqtt}`,
@@ -59,7 +63,9 @@ export function configWarnings(c: CallwardenConfig): string[] {
     const dir = existingAncestor(dirname(c.store.filename));
     if (!writable(dir)) w.push(`store.filename ${c.store.filename}: ${dir} is not writable by this user`);
   }
-  if (c.esl.password === 'ClueCon' && !['127.0.0.1', '::1', 'localhost'].includes(c.esl.host)) w.push(`esl.password is FreeSWITCH's default ClueCon on a non-local host (${c.esl.host})`);
+  for (const n of eslNodesOf(c.esl)) {
+    if (n.password === 'ClueCon' && !['127.0.0.1', '::1', 'localhost'].includes(n.host)) w.push(`the event socket password of node ${n.name} is FreeSWITCH's default ClueCon on a non-local host (${n.host})`);
+  }
   if (c.outbound.host === '0.0.0.0' || c.outbound.host === '::') w.push(`outbound.host ${c.outbound.host} listens on every interface: anyone who reaches port ${c.outbound.port} can hand calls to callwarden; firewall it`);
   return w;
 }
