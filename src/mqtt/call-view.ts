@@ -34,6 +34,8 @@ export interface CallMonitorView {
 /** The live state of one call, as the lead adapts CallState for operations. */
 export interface CallView {
   callId: string;
+  /** The daemon's name for the FreeSWITCH node that owns the call (config esl.nodes[].name); null when unknown. */
+  freeswitch?: string | null;
   direction: CallDirection;
   caller: CallParty;
   destination: string | null;

@@ -20,6 +20,7 @@ export function callPayload(node: string, view: CallView, now: Date): Record<str
   return {
     callId: view.callId,
     node,
+    freeswitch: view.freeswitch ?? null,
     direction: view.direction,
     caller: { number: view.caller.number ?? null, name: view.caller.name ?? null },
     destination: view.destination ?? null,
