@@ -71,6 +71,9 @@ interface NodeSlot {
   closingStale: boolean;
   /** The latest resync's closing, if one came while a pass was running: it runs next (older ones are moot). */
   nextClosing: (() => Promise<void>) | undefined;
+  /** FreeSWITCH's hostname(s) as the last resync saw them (the calls rows' `node`). */
+  hostnames: ReadonlySet<string>;
+  warnedSharedHostname: boolean;
 }
 
 const CORE_UUID_RE = /^[A-Za-z0-9-]{8,64}$/;
@@ -134,6 +137,8 @@ export class Daemon {
       coreUuid: undefined,
       closingStale: false,
       nextClosing: undefined,
+      hostnames: new Set<string>(),
+      warnedSharedHostname: false,
     }));
     this.slotsByName = new Map(this.slots.map((s) => [s.name, s]));
     this.nodes = this.slots;
@@ -516,6 +521,15 @@ export class Daemon {
       for (const call of this.registry.list()) if (call.node.hostname && call.node.name === slot.name) nodes.add(call.node.hostname);
       const hostname = (await conn.api('hostname').catch(() => '')).trim();
       if (/^[A-Za-z0-9._-]{1,128}$/.test(hostname)) nodes.add(hostname);
+      slot.hostnames = nodes;
+      // Rows name FreeSWITCH by hostname: two nodes with one hostname cannot tell their rows
+      // apart, and one's snapshot would close the other's live calls. Nothing is closed then.
+      const shared = this.slots.filter((other) => other !== slot && [...nodes].some((h) => other.hostnames.has(h)));
+      if (shared.length > 0) {
+        if (!slot.warnedSharedHostname) this.log.warn(`node ${slot.name} has the same FreeSWITCH hostname as ${shared.map((o) => o.name).join(', ')}; calls that ended while away are not closed for it (give each FreeSWITCH its own hostname)`);
+        slot.warnedSharedHostname = true;
+        return;
+      }
       const queue = this.store.queue;
       await queue.ready();
       // Writes of earlier runs still in the outbox land first (a real end must win).

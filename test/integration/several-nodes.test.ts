@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoachingConfig } from '../../src/coaching';
 import type { DeepPartial } from '../../src/config';
+import { DaemonMetrics } from '../../src/metrics';
 import type { CallHandle } from '../../src/simulator/simulator';
 import type { ReceivedCommand } from '../../src/simulator/connection';
 import { apiResponse, commandReply, connectReply } from '../../src/simulator/wire';
@@ -111,6 +112,20 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
     expect(d.daemon.eslHealth()).to.deep.equal({ eslConnected: true, eslNodes: { 'fs-a': true, 'fs-b': true, 'fs-c': true } });
   });
 
+  it('counts each node under its own metrics label', async () => {
+    const metrics = new DaemonMetrics({ defaultMetrics: false });
+    metrics.watch(d.daemon);
+    try {
+      const body = (await metrics.scrape()).body;
+      for (const n of nodes) {
+        expect(body).to.contain(`callwarden_esl_connected{node="${n.name}"} 1`);
+        expect(body).to.contain(`callwarden_esl_reconnects_total{node="${n.name}"} 0`);
+      }
+    } finally {
+      metrics.stop();
+    }
+  });
+
   it('records the calls of every node with that node\'s own commands; rows name the node', async () => {
     const calls = await Promise.all(
       nodes.map(async (node, i) => {
@@ -193,6 +208,22 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
     await a.sim.waitForCommand((c) => app('eavesdrop')(c) && c.sessionUuid === here.uuid && c.headers['execute-app-arg'] === agentLeg);
     a.sim.hangup(here);
     await hangUp(a, d, call);
+  });
+});
+
+describe('two nodes of one daemon with one FreeSWITCH hostname', function () {
+  it('are told apart by Core-UUID, but calls ended while away are not closed for them (their rows cannot be told apart), with a warning', async () => {
+    const recordingsDir = mkdtempSync(join(tmpdir(), 'callwarden-rec-'));
+    const nodes = await startSimNodes(['fs-p', 'fs-q'], recordingsDir, 'pbx');
+    const d = await startNodeDaemon({ name: `cw-same-${randomBytes(3).toString('hex')}`, nodes, recordingsDir, recording: { groups: {}, extensions: {} } });
+    try {
+      await d.daemon.resyncNow();
+      await d.log.waitFor(/node fs-[pq] has the same FreeSWITCH hostname as fs-[pq]; calls that ended while away are not closed for it/);
+      expect(d.log.lines.filter((l) => /closed \d+ call\(s\)/.test(l))).to.deep.equal([]);
+    } finally {
+      await d.stop();
+      await Promise.all(nodes.map((n) => n.sim.stop()));
+    }
   });
 });
 

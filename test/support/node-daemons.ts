@@ -19,12 +19,12 @@ export interface SimNode {
   readonly sim: Simulator;
 }
 
-/** Simulators named `names`, each with its own Core-UUID and hostname; 5000 hands calls to whichever daemon `outbound` is set to. */
-export async function startSimNodes(names: readonly string[], recordingsDir: string): Promise<SimNode[]> {
+/** Simulators named `names`, each with its own Core-UUID and hostname (its name unless `hostname` is given); 5000 hands calls to whichever daemon `outbound` is set to. */
+export async function startSimNodes(names: readonly string[], recordingsDir: string, hostname?: string): Promise<SimNode[]> {
   return Promise.all(
     names.map(async (name) => {
       let ref: Simulator | undefined;
-      const sim = new Simulator({ recordingsDir, heartbeatSeconds: 0, hostname: name, dialplan: groupDialplan(() => ref as Simulator) });
+      const sim = new Simulator({ recordingsDir, heartbeatSeconds: 0, hostname: hostname ?? name, dialplan: groupDialplan(() => ref as Simulator) });
       ref = sim;
       await sim.listen(0);
       return { name, sim };
