@@ -14,6 +14,7 @@ import type { ReceivedCommand } from '../../src/simulator/connection';
 import { apiResponse, commandReply, connectReply } from '../../src/simulator/wire';
 import { createStoreKnex, StoreRepository } from '../../src/store';
 import { agentPicksUp, hotline } from '../calls/call-harness';
+import { postOps } from '../calls/live-ops-client';
 import { OpsSubscriber } from '../mqtt/ops-subscriber';
 import { dropPrefixedTables } from '../store/test-backends';
 import { inboundApi, startNodeDaemon, startSimNodes, type NodeDaemon, type SimNode } from '../support/node-daemons';
@@ -95,6 +96,7 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
       recording: { groups: { hotline: hotline({ mode: 'permanent' }) }, extensions: { [AGENT]: { group: 'hotline' } } },
       coaching: COACHING,
       consenting: [AGENT],
+      liveOps: true,
     });
   });
   afterEach(function () {
@@ -208,6 +210,21 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
     await a.sim.waitForCommand((c) => app('eavesdrop')(c) && c.sessionUuid === here.uuid && c.headers['execute-app-arg'] === agentLeg);
     a.sim.hangup(here);
     await hangUp(a, d, call);
+  });
+
+  it('live operations\' "listen" rings the supervisor from the node that owns the call, and the eavesdrop runs there', async () => {
+    const c = nodes[2]!;
+    const call = await agentCall(c, d, '+49301006');
+    const answered = postOps(d.web!.port, `/api/live/calls/${call.uuid}/listen`, undefined);
+    const originate = await c.sim.waitForCommand((x) => x.line.startsWith('bgapi originate '));
+    const supervisorLeg = /origination_uuid=([0-9a-f-]{36})/.exec(originate.line)?.[1] ?? '';
+    await c.sim.until(() => c.sim.core.find(supervisorLeg)?.farEnd === 'ringing', "the supervisor's phone ringing");
+    c.sim.answerLeg(supervisorLeg);
+    expect((await answered).status).to.equal(200);
+    await c.sim.waitForCommand((x) => app('eavesdrop')(x) && x.sessionUuid === supervisorLeg && x.headers['execute-app-arg'] === (call.agent as { uuid: string }).uuid);
+    for (const other of nodes.filter((n) => n !== c)) expect(other.sim.received.some((x) => x.line.startsWith('bgapi originate ')), other.name).to.equal(false);
+    c.sim.core.hangupFromFarEnd(c.sim.core.find(supervisorLeg) as never, 'NORMAL_CLEARING');
+    await hangUp(c, d, call);
   });
 });
 

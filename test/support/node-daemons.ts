@@ -9,7 +9,9 @@ import type { CallwardenConfig, DeepPartial } from '../../src/config';
 import { Daemon, routeSessions } from '../../src/daemon';
 import type { RecordingConfig } from '../../src/policies';
 import { Simulator } from '../../src/simulator/simulator';
+import { startWeb, type WebServer } from '../../src/web';
 import { groupDialplan } from '../calls/call-harness';
+import { addUsers, OPS1 } from '../calls/live-ops-client';
 import { captureLogger, type CapturedLogger } from './capture-logger';
 import { testConfig, tmpOutbox } from './daemon-config';
 
@@ -38,6 +40,8 @@ export interface NodeDaemon {
   readonly nodes: readonly SimNode[];
   readonly log: CapturedLogger;
   readonly controllers: CallController[];
+  /** Present when NodeDaemonOptions.liveOps was set. */
+  readonly web?: WebServer;
   controllerOf(callId: string): Promise<CallController>;
   stop(): Promise<void>;
 }
@@ -53,6 +57,8 @@ export interface NodeDaemonOptions {
   readonly coaching?: DeepPartial<CoachingConfig>;
   /** Agents whose recording consent is put on file (once per database is enough). */
   readonly consenting?: readonly string[];
+  /** Also run the web server with live operations and user ops1 (supervisor, 2001). */
+  readonly liveOps?: boolean;
 }
 
 /** A daemon controlling `nodes` (one inbound connection each, one outbound port they all dial). */
@@ -64,6 +70,7 @@ export async function startNodeDaemon(options: NodeDaemonOptions): Promise<NodeD
     ...(options.mqtt ? { mqtt: { url: options.mqtt.url } } : {}),
     recording: { legalNoticeAcknowledged: true, directory: options.recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
+    ...(options.liveOps ? { liveOps: { enabled: true }, web: { enabled: true, port: 0 } } : {}),
   });
   const log = captureLogger();
   const controllers: CallController[] = [];
@@ -84,12 +91,15 @@ export async function startNodeDaemon(options: NodeDaemonOptions): Promise<NodeD
   for (const n of options.nodes) n.sim.outbound = { host: '127.0.0.1', port: daemon.outboundPort };
   await daemon.nodesReady();
   await daemon.store.queue.ready();
+  const web = options.liveOps ? await startWeb(config, daemon, table, log.logger) : undefined;
+  if (web) await addUsers(daemon, [OPS1]);
   for (const extension of options.consenting ?? []) {
     await daemon.store.repository.recordAgentConsent({ extension, signedAt: new Date(Date.now() - 60_000), documentRef: `consent-${extension}.pdf` });
   }
   return {
     daemon,
     config,
+    ...(web ? { web } : {}),
     nodes: options.nodes,
     log,
     controllers,
@@ -100,6 +110,7 @@ export async function startNodeDaemon(options: NodeDaemonOptions): Promise<NodeD
     async stop() {
       wake.unsubscribe();
       adoption.stop();
+      await web?.close();
       await coaching.stop();
       await daemon.stop();
     },
