@@ -1,5 +1,6 @@
 // The live call controllers of one daemon and its one Recorder; answers live operations' recording requests (RecordingControl).
 
+import { EMPTY } from 'rxjs';
 import type { RecordingControl, RecordingControlResult, RecordingRequester } from '../coaching/recording-control';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
@@ -22,14 +23,15 @@ export class CallControllers implements RecordingControl {
 
   /**
    * The keys one node's inbound connection saw (one table per daemon and node, from its first
-   * call on): a key counts only where the channel lives. No node: the daemon's first.
+   * call on): a key counts only where the channel lives. No node given: the daemon's first; a
+   * node the daemon does not have confirms nothing.
    */
   digitsOf(daemon: Daemon, node: string = daemon.nodeName): InboundDigits {
     let byNode = this.digits.get(daemon);
     if (!byNode) this.digits.set(daemon, (byNode = new Map()));
     let d = byNode.get(node);
     if (!d) {
-      d = new InboundDigits((daemon.inboundOf(node) ?? daemon.inbound).events$);
+      d = new InboundDigits(daemon.inboundOf(node)?.events$ ?? EMPTY);
       byNode.set(node, d);
     }
     return d;

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CallControllers } from '../../src/calls';
 import type { CoachingConfig } from '../../src/coaching';
 import type { DeepPartial } from '../../src/config';
 import { DaemonMetrics } from '../../src/metrics';
@@ -209,6 +210,23 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
     const agentLeg = (call.agent as { uuid: string }).uuid;
     await a.sim.waitForCommand((c) => app('eavesdrop')(c) && c.sessionUuid === here.uuid && c.headers['execute-app-arg'] === agentLeg);
     a.sim.hangup(here);
+    await hangUp(a, d, call);
+  });
+
+  it('a key counts as seen on the inbound connection only of the node that owns the channel', async () => {
+    const [a] = nodes as [SimNode];
+    const call = await agentCall(a, d, '+49301005');
+    const table = new CallControllers();
+    const onA = table.digitsOf(d.daemon, 'fs-a');
+    const onB = table.digitsOf(d.daemon, 'fs-b');
+    const elsewhere = table.digitsOf(d.daemon, 'no-such-node');
+    const [sinceA, sinceB] = [onA.mark(), onB.mark()];
+    a.sim.press(call, '7');
+    expect(await onA.seen(call.uuid, '7', sinceA, 5000)).to.equal(true);
+    // fs-b's table follows fs-b's connection only: the key reached it at the same time, or never.
+    expect(await onB.seen(call.uuid, '7', sinceB, 0)).to.equal(false);
+    expect(await elsewhere.seen(call.uuid, '7', 0, 0)).to.equal(false);
+    for (const t of [onA, onB, elsewhere]) t.stop();
     await hangUp(a, d, call);
   });
 
