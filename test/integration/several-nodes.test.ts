@@ -34,6 +34,8 @@ const COACHING: DeepPartial<CoachingConfig> = {
   notifyAgent: { enabled: false, file: 'tone_stream://%(200,100,1400);loops=2' },
 };
 
+const LAMP = `rec+rec${AGENT}@pbx.test`;
+
 const app = (name: string) => (c: ReceivedCommand) => c.headers['execute-app-name'] === name;
 
 /** The supervisor heard `file` on their own node, then FreeSWITCH hung up; no eavesdrop ran there. */
@@ -98,6 +100,7 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
       coaching: COACHING,
       consenting: [AGENT],
       liveOps: true,
+      lamp: true,
     });
   });
   afterEach(function () {
@@ -144,7 +147,10 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
       // No other node was ever asked anything about this call.
       for (const other of nodes.filter((n) => n !== node)) expect(inboundApi(other).filter((l) => l.includes(call.uuid)), `${other.name} about ${node.name}'s call`).to.deep.equal([]);
     }
+    // The agent's recording lamp is sent to every node: a phone subscribes where it is registered.
+    await Promise.all(nodes.map((n) => n.sim.until(() => n.sim.blf(LAMP) === 'confirmed', `the lamp on at ${n.name}`)));
     await Promise.all(calls.map(({ node, call }) => hangUp(node, d, call)));
+    await Promise.all(nodes.map((n) => n.sim.until(() => n.sim.blf(LAMP) === 'terminated', `the lamp off at ${n.name}`)));
     await d.daemon.store.queue.drained();
     for (const { node, call } of calls) {
       expect((await d.daemon.store.repository.getCall(call.uuid))?.node, `row of ${node.name}'s call`).to.equal(node.name);
@@ -228,6 +234,19 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
     expect(await elsewhere.seen(call.uuid, '7', 0, 0)).to.equal(false);
     for (const t of [onA, onB, elsewhere]) t.stop();
     await hangUp(a, d, call);
+  });
+
+  it('a restarted node (new Core-UUID) is learned again; its call sockets are attributed to it', async () => {
+    const b = nodes[1]!;
+    const since = b.sim.received.length;
+    await b.sim.restart();
+    // The rebuild follows the Core-UUID question on each connect: once it is asked, the new one is known.
+    await b.sim.waitForCommand((c) => c.mode === 'inbound' && c.line === 'api show channels as json', since);
+    expect(d.daemon.nodes[1]!.coreUuid).to.equal(b.sim.core.host.coreUuid);
+    const call = await agentCall(b, d, '+49301004');
+    await until(d.daemon.registry.calls$, () => d.daemon.registry.get(call.uuid)?.recording === true, 'RECORD_START after the restart');
+    expect(inboundApi(b)).to.include(`api uuid_record ${call.uuid} start ${recordingsDir}/${call.uuid}/01-both.wav`);
+    await hangUp(b, d, call);
   });
 
   it('live operations\' "listen" rings the supervisor from the node that owns the call, and the eavesdrop runs there', async () => {

@@ -3,6 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { agentsConfigOf, AgentSide } from '../../src/agent';
 import { adoptRunningCalls, CallControllers, createCallHandler, type CallAdoption, type CallController } from '../../src/calls';
 import { Coaching, type CoachingConfig } from '../../src/coaching';
 import type { CallwardenConfig, DeepPartial } from '../../src/config';
@@ -59,6 +60,8 @@ export interface NodeDaemonOptions {
   readonly consenting?: readonly string[];
   /** Also run the web server with live operations and user ops1 (supervisor, 2001). */
   readonly liveOps?: boolean;
+  /** Also run the agent's side with recording lamps on (domain pbx.test, no refresh). */
+  readonly lamp?: boolean;
 }
 
 /** A daemon controlling `nodes` (one inbound connection each, one outbound port they all dial). */
@@ -80,11 +83,16 @@ export async function startNodeDaemon(options: NodeDaemonOptions): Promise<NodeD
     waiting.get(c.callId)?.(c);
   };
   const table = new CallControllers();
+  const agentSide = options.lamp
+    ? new AgentSide({ agents: agentsConfigOf({ lamp: { enabled: true, domain: 'pbx.test', refreshSeconds: 0 }, mqtt: { enabled: false } }), recording: config.recording }, log.logger)
+    : undefined;
+  if (agentSide) table.configureAgentSide({ listener: agentSide.listener });
   const handler = createCallHandler({ recording: config.recording, logger: log.logger, controllers: table, onController });
   const coaching = new Coaching(config, log.logger);
   const daemon = new Daemon(config, log.logger, { onSession: routeSessions({ calls: handler, coaching: coaching.handler }), resyncIntervalMs: 0 });
   await daemon.start();
   await coaching.start(daemon);
+  agentSide?.start(daemon);
   const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: log.logger, controllers: table, onController });
   // The simulators' waits re-check on their own model changes; the daemon's call-state changes wake them too.
   const wake = daemon.registry.calls$.subscribe(() => options.nodes.forEach((n) => n.sim.core.notify()));
@@ -111,6 +119,7 @@ export async function startNodeDaemon(options: NodeDaemonOptions): Promise<NodeD
       wake.unsubscribe();
       adoption.stop();
       await web?.close();
+      await agentSide?.stop();
       await coaching.stop();
       await daemon.stop();
     },
