@@ -6,7 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { CallControllers } from '../../src/calls';
+import { rxGuardStats } from '../../src/rx-guard';
 import type { CoachingConfig } from '../../src/coaching';
 import type { DeepPartial } from '../../src/config';
 import { DaemonMetrics } from '../../src/metrics';
@@ -18,6 +20,7 @@ import { agentPicksUp, hotline } from '../calls/call-harness';
 import { postOps } from '../calls/live-ops-client';
 import { OpsSubscriber } from '../mqtt/ops-subscriber';
 import { dropPrefixedTables } from '../store/test-backends';
+import { hostileValue } from '../support/hostile-values';
 import { inboundApi, startNodeDaemon, startSimNodes, type NodeDaemon, type SimNode } from '../support/node-daemons';
 import { until } from '../support/wait';
 
@@ -199,6 +202,44 @@ describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
     expect(inboundApi(b).filter((l) => l === tokenCheck).length, 'token checks on the real node').to.equal(checksOnB);
     expect(d.daemon.nodeOfCall(call.uuid)).to.equal('fs-b');
     await hangUp(b, d, call);
+  });
+
+  it('property: whatever Core-UUID, channel and token a call socket shows, it is asked about on at most the one node it names, then refused; no handler throws', async () => {
+    const guardBefore = { ...rxGuardStats };
+    const cores = nodes.map((n) => n.sim.core.host.coreUuid);
+    let verified = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        // Mostly well-formed, so that most sockets get as far as the token check.
+        fc.oneof({ arbitrary: fc.constantFrom(...cores), weight: 3 }, { arbitrary: hostileValue, weight: 1 }),
+        fc.oneof({ arbitrary: fc.uuid(), weight: 3 }, { arbitrary: hostileValue, weight: 1 }),
+        fc.oneof({ arbitrary: fc.uuid(), weight: 3 }, { arbitrary: hostileValue, weight: 1 }),
+        async (core, uuid, token) => {
+          const before = nodes.map((n) => inboundApi(n).length);
+          const peer = forgedCallSocket(d.daemon.outboundPort, [
+            ['Event-Name', 'CHANNEL_DATA'],
+            ['Core-UUID', core],
+            ['Unique-ID', uuid],
+            ['Caller-Destination-Number', '5000'],
+            ['variable_callwarden_token', token],
+          ]);
+          await new Promise<void>((resolve) => peer.once('close', () => resolve()));
+          const sent = nodes.map((n, i) => inboundApi(n).slice(before[i]));
+          const asked = sent.filter((lines) => lines.length > 0);
+          expect(asked.length, 'nodes asked').to.be.at.most(1);
+          const i = sent.findIndex((lines) => lines.length > 0);
+          if (i >= 0) {
+            verified++;
+            expect(cores[i], 'the node asked is the one named').to.equal(core);
+            expect(sent[i]).to.deep.equal([`api uuid_getvar ${uuid} callwarden_token`]);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+    expect(verified, 'sockets that reached the token check').to.be.greaterThan(0);
+    expect(rxGuardStats, 'errors caught by the rx guard').to.deep.equal(guardBefore);
+    expect(d.daemon.registry.size).to.equal(0);
   });
 
   it('a supervisor on another node than the agent hears that the agent is on another node; on the same node the eavesdrop runs', async () => {
