@@ -94,6 +94,8 @@ describe('callwarden command line', function () {
     expect(run.out).to.contain('FreeSWITCH event socket of node fs-a: 127.0.0.1:8021 (json), password set');
     expect(run.out).to.contain("FreeSWITCH event socket of node fs-b: 10.0.0.2:8021 (json), password FreeSWITCH's default ClueCon");
     expect(run.out).to.contain("warning: the event socket password of node fs-b is FreeSWITCH's default ClueCon on a non-local host (10.0.0.2)");
+    expect(run.out).to.contain('warning: node fs-b (10.0.0.2) is not in outbound.allowedPeers');
+    expect(run.out).not.to.contain('warning: node fs-a');
     expect(run.out).not.to.contain('s3cret-pw');
     writeFileSync(join(configDir, 'local.json'), JSON.stringify({ esl: { nodes: [{ name: 'fs-a', host: '10.0.0.1' }, { name: 'fs-a', host: '10.0.0.2' }, { name: 'fs-c' }] } }));
     const bad = runCli(['check-config'], { NODE_CONFIG_DIR: configDir });
