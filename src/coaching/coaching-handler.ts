@@ -124,6 +124,8 @@ export function coachingHandler(deps: CoachingHandlerDeps): SessionHandler {
 
 /** How far back an open row of another daemon counts as the agent's live call (a daemon killed mid-call leaves one open until it resyncs). */
 const OTHER_DAEMON_WINDOW_MS = 12 * 3600_000;
+/** How long the lookup of another daemon's call may take. */
+const OTHER_DAEMON_LOOKUP_MS = 2000;
 
 /**
  * The agent's open call in the shared database that this daemon does not have: another
@@ -132,13 +134,20 @@ const OTHER_DAEMON_WINDOW_MS = 12 * 3600_000;
  * a database that does not answer means "not known".
  */
 async function callOfAnotherDaemon(daemon: Daemon, extension: string, hostname: string | undefined, log: Logger): Promise<CallRecord | undefined> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const row = await daemon.store.repository.openCallOfAgent(extension, new Date(Date.now() - OTHER_DAEMON_WINDOW_MS));
+    // The supervisor is waiting in silence: a database that does not answer soon means "not known".
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${OTHER_DAEMON_LOOKUP_MS} ms`)), OTHER_DAEMON_LOOKUP_MS);
+    });
+    const row = await Promise.race([daemon.store.repository.openCallOfAgent(extension, new Date(Date.now() - OTHER_DAEMON_WINDOW_MS)), late]);
     if (row === undefined || daemon.registry.get(row.callId) !== undefined || (hostname !== undefined && row.node === hostname)) return undefined;
     return row;
   } catch (err) {
     log.info(`coaching: other daemons' calls not looked up (${(err as Error).message})`);
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
