@@ -1,6 +1,7 @@
 // The JSON schema every configuration must satisfy; checked once at start-up.
 
 import { AGENTS_SCHEMA } from './agent/agent-config';
+import { ESL_NODE_SCHEMA, NODE_NAME_PATTERN } from './esl/esl-nodes';
 import { COACHING_SCHEMA, LIVE_OPS_SCHEMA } from './coaching/coaching-config';
 import { LIFECYCLE_SCHEMA } from './lifecycle/lifecycle-config';
 import { WEB_SCHEMA } from './web/web-config';
@@ -20,6 +21,10 @@ export const CONFIG_SCHEMA = {
         host: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         password: { type: 'string', minLength: 1, pattern: '^[^\\r\\n]*$' },
+        // The single node's name (default host:port); with `nodes`, each node names itself.
+        name: { type: 'string', pattern: NODE_NAME_PATTERN },
+        // Several FreeSWITCH nodes: each its own inbound connection; host/port/password above are their defaults.
+        nodes: { type: 'array', maxItems: 64, items: ESL_NODE_SCHEMA },
         format: { enum: ['plain', 'json'] },
         commandTimeoutMs: { type: 'integer', minimum: 1 },
         connectTimeoutMs: { type: 'integer', minimum: 1 },

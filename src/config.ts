@@ -6,6 +6,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import { CONFIG_SCHEMA } from './config-schema';
 import { EvidenceKeyring } from './store/evidence-keys';
+import { eslNodesProblems, type EslNodeSetting } from './esl/esl-nodes';
 import { validateRecordingConfig, type RecordingConfig } from './policies';
 import { agentsConfigOf, agentsConfigProblems, type AgentsConfig } from './agent/agent-config';
 import { coachingConfigProblems, normaliseCoachingSupervisors, type CoachingConfig, type LiveOpsConfig } from './coaching/coaching-config';
@@ -24,6 +25,10 @@ export interface CallwardenConfig {
     readonly connectTimeoutMs: number;
     readonly keepaliveMs: number;
     readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
+    /** The single node's name (default `${host}:${port}`); see eslNodesOf. */
+    readonly name?: string;
+    /** Several FreeSWITCH nodes (README "Several FreeSWITCH nodes and several daemons"); host/port/password above are their defaults. */
+    readonly nodes?: readonly EslNodeSetting[];
   };
   /** allowedPeers: the FreeSWITCH addresses that may open call sockets (default loopback). */
   readonly outbound: { readonly host: string; readonly port: number; readonly allowedPeers: readonly string[] };
@@ -112,7 +117,7 @@ export function validateConfig(raw: unknown): CallwardenConfig {
     throw new ConfigError(`invalid configuration:\n  evidence: ${(err as Error).message}`);
   }
   // Rules across keys (duplicate DTMF keys, ops users without coaching rights), once the shapes are right.
-  const coachingProblems = [...coachingConfigProblems(config.coaching), ...webConfigProblems(config.web), ...lifecycleConfigProblems(config.lifecycle)];
+  const coachingProblems = [...eslNodesProblems(config.esl), ...coachingConfigProblems(config.coaching), ...webConfigProblems(config.web), ...lifecycleConfigProblems(config.lifecycle)];
   if (coachingProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${coachingProblems.join('\n  ')}`);
   const agentProblems = agentsConfigProblems(config.agents, config.recording);
   if (agentProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${agentProblems.join('\n  ')}`);

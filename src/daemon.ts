@@ -1,11 +1,13 @@
 // Wires the daemon: ESL connections → one merged event stream → call registry (→ later: policies, store, MQTT).
 
-import { Subject, Subscription } from 'rxjs';
+import { merge, Subject, Subscription, type Observable } from 'rxjs';
 import { closeStaleCalls } from './calls/close-stale-calls';
 import type { CallwardenConfig } from './config';
 import { DAEMON_EVENTS } from './esl/event-names';
 import type { EslConnection } from './esl/connection';
 import type { EslEvent } from './esl/frame';
+import { EslUnknownNodeError } from './esl/errors';
+import { eslNodesOf } from './esl/esl-nodes';
 import { InboundClient } from './esl/inbound-client';
 import { OutboundServer, type OutboundSession } from './esl/outbound-server';
 import { concernsChannel, printableUuid, verifyOutboundSession } from './esl/verify-outbound-session';
@@ -50,12 +52,45 @@ export interface DaemonOptions {
   readonly wrapPublisher?: (publisher: CallPublisher) => CallPublisher;
 }
 
-export class Daemon {
+/**
+ * One FreeSWITCH node this daemon controls: its own authenticated inbound connection, and the
+ * Core-UUID of the FreeSWITCH run behind it (what a call socket from it shows in its channel data).
+ */
+export interface EslNode {
+  /** The daemon's name for it (config `esl.nodes[].name`): the NodeEvent tag, CallState.node.name. */
+  readonly name: string;
   readonly inbound: InboundClient;
+  /** Learned on each connect (`global_getvar core_uuid`), only when the daemon has several nodes; undefined until then. */
+  readonly coreUuid: string | undefined;
+}
+
+interface NodeSlot {
+  readonly name: string;
+  readonly inbound: InboundClient;
+  coreUuid: string | undefined;
+  closingStale: boolean;
+  /** The latest resync's closing, if one came while a pass was running: it runs next (older ones are moot). */
+  nextClosing: (() => Promise<void>) | undefined;
+  /** FreeSWITCH's hostname(s) as the last resync saw them (the calls rows' `node`). */
+  hostnames: ReadonlySet<string>;
+  warnedSharedHostname: boolean;
+}
+
+const CORE_UUID_RE = /^[A-Za-z0-9-]{8,64}$/;
+
+export class Daemon {
+  /** The first node's inbound connection, where one node is implied (a single-node daemon's only one). */
+  readonly inbound: InboundClient;
+  /** Every node, in config order (the first is `inbound`'s). */
+  readonly nodes: readonly EslNode[];
   readonly outbound: OutboundServer;
   readonly registry: CallRegistry;
-  /** The FreeSWITCH node's name in NodeEvent tags (one node per daemon for now). */
+  /** The first node's name (a single-node daemon's only one). */
   readonly nodeName: string;
+  private readonly slots: readonly NodeSlot[];
+  private readonly slotsByName: ReadonlyMap<string, NodeSlot>;
+  /** The node each accepted call socket was attributed to. */
+  private readonly sessionNodes = new WeakMap<OutboundSession, NodeSlot>();
   private readonly events = new Subject<NodeEvent>();
   private readonly subscriptions = new Subscription();
   private readonly log: Logger;
@@ -68,13 +103,10 @@ export class Daemon {
   private readonly annotations = new Map<string, CallAnnotations>();
   /** The last row written per live call, to write only what changed. */
   private readonly rowSignatures = new Map<string, string>();
-  /** Calls this run has had in its table (bounded): their own controllers finish their rows. */
-  private readonly watchedCalls = new Set<string>();
+  /** Calls this run has had in its table (bounded), with their node: their own controllers finish their rows, and commands still find the node after the call left the table. */
+  private readonly watchedCalls = new Map<string, string>();
   /** A call absorbed into another (a supervisor's `*98*` call) → the call it joined; see endAbsorbed. */
   private readonly absorbedInto = new Map<string, string>();
-  private closingStale = false;
-  /** The latest resync's closing, if one came while a pass was running: it runs next (older ones are moot). */
-  private nextClosing: (() => Promise<void>) | undefined;
   private uninstallRxGuard: (() => void) | undefined;
   outboundPort = 0;
   /** Durable records; open after start(). */
@@ -87,20 +119,32 @@ export class Daemon {
     private readonly options: DaemonOptions = {},
   ) {
     this.log = logger.child({ module: 'daemon' });
-    this.nodeName = `${config.esl.host}:${config.esl.port}`;
     this.onSession = options.onSession ?? resumeDialplan;
-    this.inbound = new InboundClient({
-      host: config.esl.host,
-      port: config.esl.port,
-      password: config.esl.password,
-      events: DAEMON_EVENTS,
-      format: config.esl.format,
-      commandTimeoutMs: config.esl.commandTimeoutMs,
-      connectTimeoutMs: config.esl.connectTimeoutMs,
-      keepaliveMs: config.esl.keepaliveMs,
-      backoff: config.esl.reconnect,
-      logger,
-    });
+    this.slots = eslNodesOf(config.esl).map((node) => ({
+      name: node.name,
+      inbound: new InboundClient({
+        host: node.host,
+        port: node.port,
+        password: node.password,
+        events: DAEMON_EVENTS,
+        format: config.esl.format,
+        commandTimeoutMs: config.esl.commandTimeoutMs,
+        connectTimeoutMs: config.esl.connectTimeoutMs,
+        keepaliveMs: config.esl.keepaliveMs,
+        backoff: config.esl.reconnect,
+        logger: logger.child({ eslNode: node.name }),
+      }),
+      coreUuid: undefined,
+      closingStale: false,
+      nextClosing: undefined,
+      hostnames: new Set<string>(),
+      warnedSharedHostname: false,
+    }));
+    this.slotsByName = new Map(this.slots.map((s) => [s.name, s]));
+    this.nodes = this.slots;
+    const first = this.slots[0]!;
+    this.inbound = first.inbound;
+    this.nodeName = first.name;
     this.outbound = new OutboundServer({
       host: config.outbound.host,
       port: config.outbound.port,
@@ -167,7 +211,7 @@ export class Daemon {
           this.log,
           'publishing a call update',
           (update) => {
-            this.watch(update.call.callId);
+            this.watch(update.call);
             if (update.kind === 'updated') this.publishCall(update.call);
             else this.forget(update.call, update.kind === 'ended');
             if (update.kind === 'absorbed') this.absorbedInto.set(update.call.callId, update.into);
@@ -178,24 +222,78 @@ export class Daemon {
       ),
     );
     this.subscriptions.add(this.registry.attach(this.events));
-    // Presence probes are for the recording lamp (src/agent), never a channel's event.
-    this.subscriptions.add(
-      this.inbound.events$.subscribe(
-        guarded(this.log, 'taking an inbound event', (event) => event.name !== 'PRESENCE_PROBE' && this.events.next({ node: this.nodeName, event }), eventCallId),
-      ),
-    );
-    this.subscriptions.add(this.inbound.connected$.subscribe(guarded(this.log, 'rebuilding the call table', (conn) => void this.resync(conn))));
+    for (const slot of this.slots) {
+      // Each node's events are tagged with that node: its calls' commands go back to it.
+      // Presence probes are for the recording lamp (src/agent), never a channel's event.
+      this.subscriptions.add(
+        slot.inbound.events$.subscribe(
+          guarded(this.log, 'taking an inbound event', (event) => event.name !== 'PRESENCE_PROBE' && this.events.next({ node: slot.name, event }), eventCallId),
+        ),
+      );
+      this.subscriptions.add(slot.inbound.connected$.subscribe(guarded(this.log, 'rebuilding the call table', (conn) => void this.connected(slot, conn))));
+    }
     this.subscriptions.add(this.outbound.sessions$.subscribe(guarded(this.log, 'accepting a call socket', (session) => this.accept(session), (session) => session.uuid)));
     this.outboundPort = await this.outbound.listen();
-    this.inbound.start();
+    for (const slot of this.slots) slot.inbound.start();
     this.scheduleRetention();
     const every = this.options.resyncIntervalMs ?? 60_000;
     if (every > 0) {
       this.resyncTimer = setInterval(() => {
-        if (this.inbound.state === 'connected') void this.inbound.ready().then((conn) => this.resync(conn));
+        for (const slot of this.slots) {
+          if (slot.inbound.state === 'connected') void slot.inbound.ready().then((conn) => this.resync(slot, conn));
+        }
       }, every);
       this.resyncTimer.unref();
     }
+  }
+
+  /** The inbound connection of the node the daemon calls `name`; undefined for a node it does not have. */
+  inboundOf(name: string): InboundClient | undefined {
+    return this.slotsByName.get(name)?.inbound;
+  }
+
+  /** Every node's inbound events, merged (each node's digits, probes … for whoever needs them all). */
+  get inboundEvents$(): Observable<EslEvent> {
+    return merge(...this.slots.map((s) => s.inbound.events$));
+  }
+
+  /** The node an accepted call socket was attributed to (its channel lives there). */
+  nodeOfSession(session: OutboundSession): string | undefined {
+    return this.sessionNodes.get(session)?.name;
+  }
+
+  /**
+   * The node that owns a call or leg: from the live table, else from the calls this run has
+   * seen (a stop after the call left the table); with one node, that node. undefined: unknown.
+   */
+  nodeOfCall(callId: string): string | undefined {
+    const known = this.registry.get(callId)?.node.name ?? this.registry.byLeg(callId)?.node.name ?? this.watchedCalls.get(callId);
+    if (known !== undefined && this.slotsByName.has(known)) return known;
+    return this.slots.length === 1 ? this.nodeName : undefined;
+  }
+
+  /**
+   * `api` on the inbound connection of the node that owns the call: a channel exists on one
+   * FreeSWITCH only, and a command is never sent to a guessed node (EslUnknownNodeError).
+   */
+  apiForCall(callId: string, command: string, timeoutMs?: number): Promise<string> {
+    const node = this.nodeOfCall(callId);
+    const inbound = node === undefined ? undefined : this.inboundOf(node);
+    if (inbound === undefined) return Promise.reject(new EslUnknownNodeError(`the FreeSWITCH node of call ${printableUuid(callId)} is not known; not sent`));
+    return inbound.api(command, timeoutMs);
+  }
+
+  /** Rebuilds the call table of one node (default: every node) from FreeSWITCH now, as after a reconnect. */
+  async resyncNow(node?: string): Promise<void> {
+    const slots = node === undefined ? this.slots : this.slots.filter((s) => s.name === node);
+    await Promise.all(slots.map(async (slot) => this.resync(slot, await slot.inbound.ready())));
+  }
+
+  /** Whether ESL is up: every node connected, and with several nodes each node's state. */
+  eslHealth(): { eslConnected: boolean; eslNodes?: Record<string, boolean> } {
+    const eslConnected = this.slots.every((s) => s.inbound.state === 'connected');
+    if (this.slots.length === 1) return { eslConnected };
+    return { eslConnected, eslNodes: Object.fromEntries(this.slots.map((s) => [s.name, s.inbound.state === 'connected'])) };
   }
 
   async stop(): Promise<void> {
@@ -203,7 +301,7 @@ export class Daemon {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.outbound.close();
     await Promise.allSettled([...this.activeSessions]);
-    await this.inbound.stop();
+    await Promise.all(this.slots.map((s) => s.inbound.stop()));
     this.subscriptions.unsubscribe();
     this.registry.dispose();
     await this.mqtt?.close();
@@ -273,10 +371,10 @@ export class Daemon {
   }
 
   /** Bounded: only calls that ended recently matter (their controllers may still be checking files). */
-  private watch(callId: string): void {
-    if (this.watchedCalls.has(callId)) return;
-    this.watchedCalls.add(callId);
-    if (this.watchedCalls.size > 20_000) this.watchedCalls.delete(this.watchedCalls.values().next().value as string);
+  private watch(call: CallState): void {
+    if (this.watchedCalls.has(call.callId)) return;
+    this.watchedCalls.set(call.callId, call.node.name);
+    if (this.watchedCalls.size > 20_000) this.watchedCalls.delete(this.watchedCalls.keys().next().value as string);
   }
 
   /**
@@ -314,7 +412,7 @@ export class Daemon {
   private watchHealth(): void {
     const publish = () =>
       this.publisher.publishStatus({
-        eslConnected: this.inbound.state === 'connected',
+        ...this.eslHealth(),
         dbHealthy: this.store.queue.status().healthy,
         outboxPending: this.store.queue.status().pending,
         recordingBlocked: this.store.queue.status().recordingBlocked,
@@ -331,7 +429,7 @@ export class Daemon {
     queue.on('down', publish);
     queue.on('up', publish);
     queue.on('drained', publish);
-    this.subscriptions.add(this.inbound.state$.subscribe(guarded(this.log, 'publishing the daemon status', publish)));
+    for (const slot of this.slots) this.subscriptions.add(slot.inbound.state$.subscribe(guarded(this.log, 'publishing the daemon status', publish)));
     this.subscriptions.add(() => {
       queue.off('gate', gate);
       queue.off('gate', publish);
@@ -348,7 +446,37 @@ export class Daemon {
    * FreeSWITCH's own list instead. `mark()` before the request lets the registry tell
    * which of its calls the snapshot could not have seen yet.
    */
-  private async resync(conn: EslConnection): Promise<void> {
+  private async connected(slot: NodeSlot, conn: EslConnection): Promise<void> {
+    // With several nodes, a call socket is attributed by the Core-UUID in its channel data:
+    // learn this node's on every connect (a restarted FreeSWITCH has a new one).
+    if (this.slots.length > 1) {
+      slot.coreUuid = undefined;
+      const reply = (await conn.api('global_getvar core_uuid').catch(() => '')).trim();
+      if (CORE_UUID_RE.test(reply)) slot.coreUuid = reply;
+      else this.log.warn(`node ${slot.name}: FreeSWITCH did not tell its core_uuid; its call sockets cannot be attributed until it reconnects (they go on unrecorded)`);
+      this.coreUuidKnown.next();
+    }
+    await this.resync(slot, conn);
+  }
+
+  /** Emits when a node's Core-UUID was (re)learned (tests and start-up waits; see nodesReady). */
+  private readonly coreUuidKnown = new Subject<void>();
+
+  /** Resolves once every node is connected and, with several nodes, its Core-UUID is known: call sockets can be attributed. */
+  async nodesReady(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.inbound.ready()));
+    if (this.slots.length === 1) return;
+    while (this.slots.some((s) => s.coreUuid === undefined)) {
+      await new Promise<void>((resolve) => {
+        const sub = this.coreUuidKnown.subscribe(() => {
+          sub.unsubscribe();
+          resolve();
+        });
+      });
+    }
+  }
+
+  private async resync(slot: NodeSlot, conn: EslConnection): Promise<void> {
     const mark = this.registry.mark();
     const snapshotAt = new Date().toISOString();
     let rows: ReturnType<typeof parseShowChannels>;
@@ -358,26 +486,26 @@ export class Daemon {
       rows = parseShowChannels(body);
       const gone = this.registry.calls$.subscribe((u) => u.kind === 'ended' && goneNow.add(u.call.callId));
       try {
-        this.registry.resync(this.nodeName, rows, mark);
+        this.registry.resync(slot.name, rows, mark);
       } finally {
         gone.unsubscribe();
       }
-      this.log.info(`call table rebuilt from FreeSWITCH: ${rows.length} channel(s), ${this.registry.size} call(s)`);
+      this.log.info(`call table rebuilt from FreeSWITCH${this.slots.length > 1 ? ` node ${slot.name}` : ''}: ${rows.length} channel(s), ${this.registry.size} call(s)`);
     } catch (err) {
-      this.log.warn(`could not rebuild the call table (${(err as Error).message}); will retry`);
+      this.log.warn(`could not rebuild the call table${this.slots.length > 1 ? ` of node ${slot.name}` : ''} (${(err as Error).message}); will retry`);
       return;
     }
     // Only after a successful resync: the snapshot is what FreeSWITCH has now.
-    void this.closeStale(conn, rows, snapshotAt, goneNow);
+    void this.closeStale(slot, conn, rows, snapshotAt, goneNow);
   }
 
   /** See src/calls/close-stale-calls.ts. One pass at a time; a failed pass is retried at the next resync. */
-  private async closeStale(conn: EslConnection, rows: ReturnType<typeof parseShowChannels>, snapshotAt: string, goneNow: ReadonlySet<string>): Promise<void> {
-    if (this.closingStale) {
-      this.nextClosing = () => this.closeStale(conn, rows, snapshotAt, goneNow);
+  private async closeStale(slot: NodeSlot, conn: EslConnection, rows: ReturnType<typeof parseShowChannels>, snapshotAt: string, goneNow: ReadonlySet<string>): Promise<void> {
+    if (slot.closingStale) {
+      slot.nextClosing = () => this.closeStale(slot, conn, rows, snapshotAt, goneNow);
       return;
     }
-    this.closingStale = true;
+    slot.closingStale = true;
     try {
       const present = new Set<string>();
       for (const r of rows) {
@@ -389,9 +517,19 @@ export class Daemon {
       // FreeSWITCH has the same 127.0.0.1:8021 — so it is never closed here.
       const nodes = new Set<string>();
       for (const r of rows) if (typeof r.hostname === 'string' && r.hostname !== '') nodes.add(r.hostname.slice(0, 128));
-      for (const call of this.registry.list()) if (call.node.hostname) nodes.add(call.node.hostname);
+      // Only this node's: another node's snapshot says nothing about its calls.
+      for (const call of this.registry.list()) if (call.node.hostname && call.node.name === slot.name) nodes.add(call.node.hostname);
       const hostname = (await conn.api('hostname').catch(() => '')).trim();
       if (/^[A-Za-z0-9._-]{1,128}$/.test(hostname)) nodes.add(hostname);
+      slot.hostnames = nodes;
+      // Rows name FreeSWITCH by hostname: two nodes with one hostname cannot tell their rows
+      // apart, and one's snapshot would close the other's live calls. Nothing is closed then.
+      const shared = this.slots.filter((other) => other !== slot && [...nodes].some((h) => other.hostnames.has(h)));
+      if (shared.length > 0) {
+        if (!slot.warnedSharedHostname) this.log.warn(`node ${slot.name} has the same FreeSWITCH hostname as ${shared.map((o) => o.name).join(', ')}; calls that ended while away are not closed for it (give each FreeSWITCH its own hostname)`);
+        slot.warnedSharedHostname = true;
+        return;
+      }
       const queue = this.store.queue;
       await queue.ready();
       // Writes of earlier runs still in the outbox land first (a real end must win).
@@ -413,9 +551,9 @@ export class Daemon {
     } catch (err) {
       this.log.warn(`could not close calls that ended while callwarden was away (${(err as Error).message}); will retry at the next resync`);
     } finally {
-      this.closingStale = false;
-      const next = this.nextClosing;
-      this.nextClosing = undefined;
+      slot.closingStale = false;
+      const next = slot.nextClosing;
+      slot.nextClosing = undefined;
       if (next) void next();
     }
   }
@@ -431,12 +569,19 @@ export class Daemon {
       this.refuse(session, 'its channel already has a call socket being handled');
       return;
     }
+    const slot = this.attribute(session);
+    if (typeof slot === 'string') {
+      this.refuse(session, slot);
+      return;
+    }
     this.openSessions.set(uuid, session);
     const release = (): void => {
       if (this.openSessions.get(uuid) === session) this.openSessions.delete(uuid);
     };
     void session.connection.closed.then(release);
-    const verified = verifyOutboundSession(session.channelData, (command) => this.inbound.api(command)).then(
+    // Asked of the attributed node only: a socket that names another node's Core-UUID than its
+    // channel's is refused there (no such channel), so it never reaches another node's channels.
+    const verified = verifyOutboundSession(session.channelData, (command) => slot.inbound.api(command)).then(
       (verdict) => verdict,
       (err: Error) => ({ ok: false as const, reason: err.message }),
     );
@@ -446,7 +591,8 @@ export class Daemon {
           this.refuse(session, verdict.reason);
           return;
         }
-        return this.follow(session);
+        this.sessionNodes.set(session, slot);
+        return this.follow(session, slot);
       })
       .finally(() => {
         this.activeSessions.delete(run);
@@ -456,23 +602,40 @@ export class Daemon {
     this.activeSessions.add(run);
   }
 
+  /**
+   * The node a call socket comes from. One node: that one (the token check proves the rest).
+   * Several: the node whose inbound connection reported the Core-UUID the socket's channel data
+   * shows (FreeSWITCH puts its run's Core-UUID on every event, the connect reply included);
+   * several nodes share one outbound port and may share an address, so the peer alone cannot
+   * tell them apart. A string: why none can be chosen (the socket is refused, the dialplan goes on).
+   */
+  private attribute(session: OutboundSession): NodeSlot | string {
+    if (this.slots.length === 1) return this.slots[0]!;
+    const claimed = session.channelData.headers['Core-UUID'] ?? '';
+    if (!CORE_UUID_RE.test(claimed)) return 'its channel data carries no usable Core-UUID, so its FreeSWITCH node cannot be told';
+    const matches = this.slots.filter((s) => s.coreUuid === claimed);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) return `nodes ${matches.map((m) => m.name).join(', ')} report the same Core-UUID (one FreeSWITCH configured twice?); cannot tell which owns the channel`;
+    return 'its Core-UUID is none of the connected nodes\' (a node not configured, or one whose inbound connection is down)';
+  }
+
   private refuse(session: OutboundSession, reason: string): void {
     this.log.warn(`refused a call socket from ${session.peer} claiming channel ${printableUuid(session.uuid)}: ${reason}; closed, nothing recorded`);
     session.connection.destroy();
   }
 
-  private follow(session: OutboundSession): Promise<void> {
+  private follow(session: OutboundSession, slot: NodeSlot): Promise<void> {
     const uuid = session.uuid;
     // The connect reply is the channel's data (its own Event-Sequence): the earliest place
     // the dialplan's callwarden_* variables appear.
-    this.events.next({ node: this.nodeName, event: { ...session.channelData, name: 'CHANNEL_DATA' } });
+    this.events.next({ node: slot.name, event: { ...session.channelData, name: 'CHANNEL_DATA' } });
     let foreign = 0;
     const sub = session.events$.subscribe(
       guarded(
         this.log,
         'taking a call socket event',
         (event) => {
-          if (concernsChannel(event, uuid)) this.events.next({ node: this.nodeName, event });
+          if (concernsChannel(event, uuid)) this.events.next({ node: slot.name, event });
           else if (foreign++ === 0) this.log.warn(`a call socket from ${session.peer} sent an event of another channel; dropped, as are any further ones`, { callId: uuid });
         },
         () => uuid,

@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const daemon = new Daemon(config, logger, { resyncIntervalMs: 0, onSession: routeSessions({ calls }) });
   await daemon.start();
   sim.outbound = { host: '127.0.0.1', port: daemon.outboundPort };
-  await daemon.inbound.ready();
+  await daemon.nodesReady();
   await daemon.store.queue.ready();
   await daemon.store.repository.recordAgentConsent({ extension: '1001', signedAt: new Date(Date.now() - 86_400_000), documentRef: 'agent-1001-consent.pdf' });
   const seen: CallState[] = [];

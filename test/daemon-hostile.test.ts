@@ -241,8 +241,7 @@ describe('daemon under hostile header values (full daemon, both sockets)', funct
 
   it('afterwards the call table is rebuilt cleanly and a normal call is consented, recorded and written', async () => {
     // The hostile legs never got a CHANNEL_DESTROY: the rebuild from `show channels` closes them.
-    const conn = await daemon.inbound.ready();
-    await (daemon as unknown as { resync(c: typeof conn): Promise<void> }).resync(conn);
+    await daemon.resyncNow();
     expect(daemon.registry.size).to.equal(0);
     const call = sim.placeCall({ from: '+49301234567', to: '5000' });
     await sim.expectPrompt(call);

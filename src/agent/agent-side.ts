@@ -1,5 +1,6 @@
 // The agent's side of the daemon: folds every call's snapshot into per-agent views and shows them on the phone's lamp and on MQTT.
 
+import { merge } from 'rxjs';
 import type { CallAgentListener } from '../calls/call-agent-snapshot';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
@@ -27,9 +28,10 @@ export class AgentSide {
         lamp: config.agents.lamp,
         // Never wait for a connection that is down: the reconnect resends every lamp anyway.
         connection: async () => {
-          const inbound = this.daemon?.inbound;
-          if (inbound === undefined || inbound.state !== 'connected') throw new Error('not connected to FreeSWITCH');
-          return inbound.ready();
+          const up = (this.daemon?.nodes ?? []).filter((n) => n.inbound.state === 'connected');
+          if (up.length === 0) throw new Error('not connected to FreeSWITCH');
+          // One node: its connection as before; several: every connected one.
+          return up.length === 1 && this.daemon?.nodes.length === 1 ? up[0]!.inbound.ready() : Promise.all(up.map((n) => n.inbound.ready()));
         },
         logger,
       });
@@ -55,8 +57,8 @@ export class AgentSide {
     if (this.config.agents.mqtt.enabled) for (const ext of agents) daemon.publisher.publishAgent(this.board.viewOf(ext));
     if (this.lamp) {
       const lamp = this.lamp;
-      this.connectedSub = daemon.inbound.connected$.subscribe(() => lamp.resendAll(agents));
-      if (daemon.inbound.state === 'connected') lamp.resendAll(agents);
+      this.connectedSub = merge(...daemon.nodes.map((n) => n.inbound.connected$)).subscribe(() => lamp.resendAll(agents));
+      if (daemon.nodes.some((n) => n.inbound.state === 'connected')) lamp.resendAll(agents);
       // A phone that (re)subscribes is answered by mod_sofia from its own tables (an empty
       // dialog list); the probe mod_sofia fires for it lets the lamp's real state follow.
       const byPresence = new Map<string, string>();
@@ -64,7 +66,7 @@ export class AgentSide {
         const p = presenceIdFor(this.config.agents.lamp, ext);
         if (p) byPresence.set(`${p.proto}+${p.user}@${p.domain}`.toLowerCase(), ext);
       }
-      this.probeSub = daemon.inbound.events$.subscribe((event) => {
+      this.probeSub = daemon.inboundEvents$.subscribe((event) => {
         if (event.name !== 'PRESENCE_PROBE') return;
         const ext = byPresence.get(probedLamp(event.headers) ?? '');
         if (ext !== undefined) lamp.resend(ext);

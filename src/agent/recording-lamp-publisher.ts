@@ -8,8 +8,11 @@ import { presenceCommand } from './presence-event';
 
 export interface LampPublisherOptions {
   readonly lamp: LampConfig;
-  /** The inbound connection when it is up (sendevent must go where FreeSWITCH fires events). */
-  readonly connection: () => Promise<EslConnection>;
+  /**
+   * The inbound connection(s) that are up (sendevent must go where FreeSWITCH fires events): with
+   * several nodes every connected one, since a phone subscribes to its lamp where it is registered.
+   */
+  readonly connection: () => Promise<EslConnection | readonly EslConnection[]>;
   /** Seconds since the epoch (the answer time mod_sofia wants, see presence-event). */
   readonly nowSeconds?: () => number;
   readonly logger: Logger;
@@ -76,8 +79,13 @@ export class RecordingLampPublisher {
     const now = (this.options.nowSeconds ?? (() => Date.now() / 1000))();
     this.chain = this.chain.then(async () => {
       try {
-        const conn = await this.options.connection();
-        await conn.command(presenceCommand(presence, state, now));
+        const conns = await this.options.connection();
+        const all = Array.isArray(conns) ? (conns as readonly EslConnection[]) : [conns as EslConnection];
+        if (all.length === 0) throw new Error('not connected to FreeSWITCH');
+        const text = presenceCommand(presence, state, now);
+        const results = await Promise.allSettled(all.map((c) => c.command(text)));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
         if (this.failing) this.log.info('recording lamps are reaching FreeSWITCH again');
         this.failing = false;
       } catch (err) {

@@ -97,6 +97,6 @@ function groupOf(daemon: Daemon, callId: string): Promise<string | undefined> {
 }
 
 async function variableOf(daemon: Daemon, callId: string, name: string): Promise<string | undefined> {
-  const reply = (await daemon.inbound.api(uuidGetVar(callId, name))).trim();
+  const reply = (await daemon.apiForCall(callId, uuidGetVar(callId, name))).trim();
   return reply === '' || reply === '_undef_' || reply.startsWith('-ERR') ? undefined : reply;
 }

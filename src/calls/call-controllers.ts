@@ -1,5 +1,6 @@
 // The live call controllers of one daemon and its one Recorder; answers live operations' recording requests (RecordingControl).
 
+import { EMPTY } from 'rxjs';
 import type { RecordingControl, RecordingControlResult, RecordingRequester } from '../coaching/recording-control';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
@@ -18,14 +19,20 @@ import { InboundDigits } from './inbound-digits';
 export class CallControllers implements RecordingControl {
   private readonly live = new Map<string, CallController>();
   private readonly recorders = new WeakMap<Daemon, Recorder>();
-  private readonly digits = new WeakMap<Daemon, InboundDigits>();
+  private readonly digits = new WeakMap<Daemon, Map<string, InboundDigits>>();
 
-  /** The keys the daemon's inbound connection saw (one table per daemon, from its first call on). */
-  digitsOf(daemon: Daemon): InboundDigits {
-    let d = this.digits.get(daemon);
+  /**
+   * The keys one node's inbound connection saw (one table per daemon and node, from its first
+   * call on): a key counts only where the channel lives. No node given: the daemon's first; a
+   * node the daemon does not have confirms nothing.
+   */
+  digitsOf(daemon: Daemon, node: string = daemon.nodeName): InboundDigits {
+    let byNode = this.digits.get(daemon);
+    if (!byNode) this.digits.set(daemon, (byNode = new Map()));
+    let d = byNode.get(node);
     if (!d) {
-      d = new InboundDigits(daemon.inbound.events$);
-      this.digits.set(daemon, d);
+      d = new InboundDigits(daemon.inboundOf(node)?.events$ ?? EMPTY);
+      byNode.set(node, d);
     }
     return d;
   }
@@ -50,7 +57,8 @@ export class CallControllers implements RecordingControl {
     let r = this.recorders.get(daemon);
     if (!r) {
       r = new Recorder({
-        api: (command) => daemon.inbound.api(command),
+        // Each call's commands go to the node that owns its channels.
+        api: (command, callId) => daemon.apiForCall(callId, command),
         queue: daemon.store.queue,
         publisher: daemon.publisher,
         recording,

@@ -59,7 +59,8 @@ async function handleCall(session: OutboundSession, daemon: Daemon, recorder: Re
   const rawTarget = headers['variable_callwarden_target'];
   const target = dialStringOf(rawTarget);
   const expectedAgent = extensionOfDialString(target);
-  const digits = controllers.digitsOf(daemon);
+  // The keys of the node the socket was attributed to: where the channel lives.
+  const digits = controllers.digitsOf(daemon, daemon.nodeOfSession(session) ?? '(no node)');
   // Keys count from the moment the socket was believed (a caller may press during the answer).
   const believedAt = digits.mark();
   const controller = new CallController(callId, {

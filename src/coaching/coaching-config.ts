@@ -25,6 +25,11 @@ export interface CoachingConfig {
     readonly refused: string;
     /** The extension is unknown or has no call right now. */
     readonly notAvailable: string;
+    /**
+     * The agent's call is on another FreeSWITCH node (of this daemon or another one): eavesdrop
+     * only reaches channels of its own node. Absent: notAvailable is played.
+     */
+    readonly otherNode?: string;
   };
   /** A tone or short announcement the agent hears when monitoring starts. */
   readonly notifyAgent: { readonly enabled: boolean; readonly file: string };
@@ -81,7 +86,7 @@ export const COACHING_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       required: ['refused', 'notAvailable'],
-      properties: { refused: FILE, notAvailable: FILE },
+      properties: { refused: FILE, notAvailable: FILE, otherNode: FILE },
     },
     notifyAgent: {
       type: 'object',

@@ -5,6 +5,7 @@ import type { Daemon, SessionHandler } from '../daemon';
 import { uuidBroadcast } from '../esl/commands';
 import type { OutboundSession } from '../esl/outbound-server';
 import type { Logger } from '../logger';
+import type { CallRecord } from '../store';
 import { guarded } from '../rx-guard';
 import { liveAgentLeg } from '../streams';
 import { authoriseCoaching } from './authorise-coaching';
@@ -43,13 +44,28 @@ export function coachingHandler(deps: CoachingHandlerDeps): SessionHandler {
 
     try {
       const call = extension ? daemon.registry.activeCallOfAgent(extension) : undefined;
-      const decision = authoriseCoaching(config, { supervisor, extension, group: call?.group });
+      // Not in this daemon's table: another daemon sharing the database may have the agent's call.
+      const elsewhere = call === undefined && extension ? await callOfAnotherDaemon(daemon, extension, h['FreeSWITCH-Hostname'], log) : undefined;
+      const decision = authoriseCoaching(config, { supervisor, extension, group: call?.group ?? elsewhere?.group ?? undefined });
       // Rights by group need the call to tell; with no call there is nothing to monitor anyway.
-      const onlyGroupUnknown = !decision.ok && decision.refusal === 'target-not-allowed' && call === undefined && (config.supervisors[supervisor ?? '']?.groups.length ?? 0) > 0;
+      const onlyGroupUnknown = !decision.ok && decision.refusal === 'target-not-allowed' && call === undefined && elsewhere === undefined && (config.supervisors[supervisor ?? '']?.groups.length ?? 0) > 0;
       if (!decision.ok && !onlyGroupUnknown) {
         log.warn(`coaching refused: ${decision.reason}`);
         audit('coaching_refused', { refusal: decision.refusal, reason: decision.reason }, [session.uuid, call?.callId]);
         await announceAndHangUp(session, config.announcements.refused, log);
+        return;
+      }
+      // eavesdrop finds channels of its own FreeSWITCH only: an agent on another node cannot be
+      // reached from this one. The supervisor hears so (not "no call", which would be untrue) and
+      // may dial again through the agent's node; nothing is bridged between nodes.
+      const supervisorNode = daemon.nodeOfSession(session);
+      const agentNode = call !== undefined ? (call.node.name !== supervisorNode ? call.node.name : undefined) : (elsewhere?.node ?? undefined);
+      if (agentNode !== undefined || (elsewhere !== undefined && call === undefined)) {
+        const where = agentNode ?? 'another node';
+        log.info(`coaching: extension ${extension}'s call is on FreeSWITCH node ${where}, not on ${supervisorNode ?? "this supervisor's"}; eavesdrop reaches its own node only`, { targetCallId: call?.callId ?? elsewhere?.callId });
+        // A call of another daemon has its own evidence chain, written by that daemon only.
+        audit('coaching_other_node', { agentNode: where, supervisorNode: supervisorNode ?? null, reason: `extension ${extension} is on another FreeSWITCH node; eavesdrop is node-local` }, [session.uuid, call?.callId]);
+        await announceAndHangUp(session, config.announcements.otherNode ?? config.announcements.notAvailable, log);
         return;
       }
       const agentLeg = call ? liveAgentLeg(call) : undefined;
@@ -104,6 +120,35 @@ export function coachingHandler(deps: CoachingHandlerDeps): SessionHandler {
       session.close();
     }
   };
+}
+
+/** How far back an open row of another daemon counts as the agent's live call (a daemon killed mid-call leaves one open until it resyncs). */
+const OTHER_DAEMON_WINDOW_MS = 12 * 3600_000;
+/** How long the lookup of another daemon's call may take. */
+const OTHER_DAEMON_LOOKUP_MS = 2000;
+
+/**
+ * The agent's open call in the shared database that this daemon does not have: another
+ * daemon's (several daemons share one database). A row of the supervisor's own FreeSWITCH
+ * (`hostname`) is not another node's: this daemon would have it, so it is stale. Never throws:
+ * a database that does not answer means "not known".
+ */
+async function callOfAnotherDaemon(daemon: Daemon, extension: string, hostname: string | undefined, log: Logger): Promise<CallRecord | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // The supervisor is waiting in silence: a database that does not answer soon means "not known".
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${OTHER_DAEMON_LOOKUP_MS} ms`)), OTHER_DAEMON_LOOKUP_MS);
+    });
+    const row = await Promise.race([daemon.store.repository.openCallOfAgent(extension, new Date(Date.now() - OTHER_DAEMON_WINDOW_MS)), late]);
+    if (row === undefined || daemon.registry.get(row.callId) !== undefined || (hostname !== undefined && row.node === hostname)) return undefined;
+    return row;
+  } catch (err) {
+    log.info(`coaching: other daemons' calls not looked up (${(err as Error).message})`);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The supervisor always hears why (never silence), then the call ends. */

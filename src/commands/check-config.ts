@@ -1,8 +1,10 @@
 // `callwarden check-config`: loads and validates the configuration, shows what it means; starts nothing.
 
 import { accessSync, constants, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import type { CallwardenConfig } from '../config';
+import { eslNodesOf } from '../esl/esl-nodes';
 import type { CliCommand } from './command';
 import { describeDatabase } from './open-repository';
 
@@ -34,7 +36,10 @@ function summary(c: CallwardenConfig): string[] {
   const groups = Object.entries(c.recording.groups);
   return [
     `node: ${c.node}`,
-    `FreeSWITCH event socket: ${c.esl.host}:${c.esl.port} (${c.esl.format}), password ${c.esl.password === 'ClueCon' ? "FreeSWITCH's default ClueCon" : 'set'}`,
+    ...eslNodesOf(c.esl).map(
+      (n, _i, all) =>
+        `FreeSWITCH event socket${all.length > 1 || c.esl.name !== undefined ? ` of node ${n.name}` : ''}: ${n.host}:${n.port} (${c.esl.format}), password ${n.password === 'ClueCon' ? "FreeSWITCH's default ClueCon" : 'set'}`,
+    ),
     `outbound socket (dialplan's socket app dials it): ${c.outbound.host}:${c.outbound.port}`,
     `database: ${describeDatabase(c)}${c.store.client === 'better-sqlite3' && c.store.filename !== ':memory:' ? (existsSync(c.store.filename) ? ' (exists)' : ' (not created yet)') : ''}; outbox ${c.store.outboxDir}`,
     `MQTT: ${mqtt}`,
@@ -59,7 +64,11 @@ export function configWarnings(c: CallwardenConfig): string[] {
     const dir = existingAncestor(dirname(c.store.filename));
     if (!writable(dir)) w.push(`store.filename ${c.store.filename}: ${dir} is not writable by this user`);
   }
-  if (c.esl.password === 'ClueCon' && !['127.0.0.1', '::1', 'localhost'].includes(c.esl.host)) w.push(`esl.password is FreeSWITCH's default ClueCon on a non-local host (${c.esl.host})`);
+  for (const n of eslNodesOf(c.esl)) {
+    if (n.password === 'ClueCon' && !['127.0.0.1', '::1', 'localhost'].includes(n.host)) w.push(`the event socket password of node ${n.name} is FreeSWITCH's default ClueCon on a non-local host (${n.host})`);
+    // A node's call sockets come from its address (usually): one missing from the allow list is refused before a byte is read.
+    if (isIP(n.host) !== 0 && !c.outbound.allowedPeers.includes(n.host)) w.push(`node ${n.name} (${n.host}) is not in outbound.allowedPeers: its call sockets will be refused unless it dials from another listed address`);
+  }
   if (c.outbound.host === '0.0.0.0' || c.outbound.host === '::') w.push(`outbound.host ${c.outbound.host} listens on every interface: anyone who reaches port ${c.outbound.port} can hand calls to callwarden; firewall it`);
   return w;
 }

@@ -43,7 +43,8 @@ export function dryRunConfig(config: CallwardenConfig, eslPort: number, recordin
   const plain = JSON.parse(JSON.stringify(config)) as unknown;
   return validateConfig(
     merge(plain, {
-      esl: { host: '127.0.0.1', port: eslPort, reconnect: { initialMs: 10, maxMs: 100 } },
+      // One simulated FreeSWITCH stands in for every configured node (esl.nodes: none, i.e. this one).
+      esl: { host: '127.0.0.1', port: eslPort, nodes: [], reconnect: { initialMs: 10, maxMs: 100 } },
       outbound: { host: '127.0.0.1', port: 0 },
       store: { client: 'better-sqlite3', url: '', filename: ':memory:', tablePrefix: '', outboxDir: mkdtempSync(join(tmpdir(), 'callwarden-simulate-outbox-')) },
       mqtt: { url: 'off' },
@@ -76,7 +77,7 @@ export async function runDryRun(config: CallwardenConfig, options: DryRunOptions
   await coaching.start(daemon);
   const wake = daemon.registry.calls$.subscribe(() => sim?.core.notify());
   sim.outbound = { host: '127.0.0.1', port: daemon.outboundPort };
-  await daemon.inbound.ready();
+  await daemon.nodesReady();
   await daemon.store.queue.ready();
   const signed = new Date(Date.now() - 86_400_000);
   for (const extension of options.consenting) await daemon.store.repository.recordAgentConsent({ extension, signedAt: signed, documentRef: 'assumed by callwarden simulate' });

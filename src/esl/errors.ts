@@ -59,3 +59,8 @@ export class EslCommandError extends EslError {
 export class EslArgumentError extends EslError {
   override name = 'EslArgumentError' as const;
 }
+
+/** A command for a channel whose FreeSWITCH node is not known (or not one of the daemon's): it is never sent to a guessed node. */
+export class EslUnknownNodeError extends EslError {
+  override name = 'EslUnknownNodeError' as const;
+}

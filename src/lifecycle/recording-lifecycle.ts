@@ -1,6 +1,6 @@
 // What happens to a recording after the call, wired for one daemon: mp3 capability, per-group terms, conversion, mail, storage.
 
-import type { Subscription } from 'rxjs';
+import { Subscription } from 'rxjs';
 import type { CallwardenConfig } from '../config';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
@@ -49,9 +49,14 @@ export class RecordingLifecycle implements RecorderLifecycle {
   /** After daemon.start(): asks FreeSWITCH for mod_shout at every (re)connect, starts the storage probe and the mailer. */
   async start(daemon: Daemon): Promise<void> {
     this.daemon = daemon;
-    this.subscription = daemon.inbound.connected$.subscribe((conn) => void this.askMp3(conn.api.bind(conn)));
-    // connected$ does not replay: a connection made before this subscription is asked here.
-    if (daemon.inbound.state === 'connected') void this.askMp3((c) => daemon.inbound.api(c));
+    // Every node is asked: one file name is chosen per recording before its node is consulted,
+    // so mp3 is written directly only when every node has mod_shout.
+    this.subscription = new Subscription();
+    for (const node of daemon.nodes) {
+      this.subscription.add(node.inbound.connected$.subscribe((conn) => void this.askMp3(node.name, conn.api.bind(conn))));
+      // connected$ does not replay: a connection made before this subscription is asked here.
+      if (node.inbound.state === 'connected') void this.askMp3(node.name, (c) => node.inbound.api(c));
+    }
     this.storageMonitor = new StorageMonitor({
       directory: this.config.recording.directory,
       config: this.config.lifecycle.storage,
@@ -97,14 +102,22 @@ export class RecordingLifecycle implements RecorderLifecycle {
     }
   }
 
-  private async askMp3(api: (command: string) => Promise<string>): Promise<void> {
-    let native: boolean | undefined;
+  /** Per node: whether its FreeSWITCH has mod_shout (undefined: it did not say). */
+  private readonly mp3ByNode = new Map<string, boolean | undefined>();
+
+  private async askMp3(node: string, api: (command: string) => Promise<string>): Promise<void> {
+    let answer: boolean | undefined;
     try {
-      native = parseModuleExists(await api('module_exists mod_shout'));
+      answer = parseModuleExists(await api('module_exists mod_shout'));
     } catch (err) {
-      this.log.warn(`could not ask FreeSWITCH for mod_shout (${(err as Error).message}); recording WAV`);
+      this.log.warn(`could not ask FreeSWITCH${(this.daemon?.nodes.length ?? 1) > 1 ? ` node ${node}` : ''} for mod_shout (${(err as Error).message}); recording WAV`);
       return;
     }
+    this.mp3ByNode.set(node, answer);
+    const nodes = this.daemon?.nodes.map((n) => n.name) ?? [node];
+    const answers = nodes.map((n) => this.mp3ByNode.get(n));
+    // All nodes must have it; one that lacks it (or has not said) keeps everybody on WAV.
+    const native = answers.every((a) => a === true) ? true : answers.some((a) => a === false) ? false : undefined;
     if (native !== this.mp3Native) {
       const wav = `recordings are written as WAV${this.config.recording.format === 'mp3' ? ' and encoded to mp3 after RECORD_STOP' : ''}`;
       this.log.info(native ? 'FreeSWITCH has mod_shout: mp3 is recorded directly' : `FreeSWITCH ${native === false ? 'lacks' : 'did not say whether it has'} mod_shout: ${wav}`);
@@ -191,6 +204,6 @@ export class RecordingLifecycle implements RecorderLifecycle {
     const d = this.daemon;
     if (!d?.mqtt) return;
     const q = d.store.queue.status();
-    d.publisher.publishStatus({ eslConnected: d.inbound.state === 'connected', dbHealthy: q.healthy, outboxPending: q.pending, lifecycle: this.health() });
+    d.publisher.publishStatus({ ...d.eslHealth(), dbHealthy: q.healthy, outboxPending: q.pending, lifecycle: this.health() });
   }
 }

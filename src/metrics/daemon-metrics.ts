@@ -77,23 +77,24 @@ export class DaemonMetrics {
     this.consents = new Counter({ name: 'callwarden_consent_outcomes_total', help: 'Answers to the consent prompt.', labelNames: ['outcome'], registers });
   }
 
-  /** Follows one daemon (after its start): its inbound connection and its state, read at scrape time. */
+  /** Follows one daemon (after its start): each node's inbound connection (label `node`) and its state, read at scrape time. */
   watch(daemon: Daemon): void {
     this.daemon = daemon;
-    const node = daemon.nodeName;
-    let connects = 0;
-    this.events.inc({ node }, 0);
-    this.reconnects.inc({ node }, 0);
-    this.subscriptions.push(
-      daemon.inbound.events$.subscribe(() => this.events.inc({ node })),
-      daemon.inbound.connected$.subscribe(() => {
-        if (connects++ > 0) this.reconnects.inc({ node });
-      }),
-      daemon.inbound.state$.subscribe((state) => this.eslConnected.set({ node }, state === 'connected' ? 1 : 0)),
-    );
-    // Already connected before we watched: that was the first connect.
-    if (daemon.inbound.state === 'connected') connects = 1;
-    daemon.inbound.onCommandTimed = (kind, seconds, ok) => this.commands.observe({ node, kind, outcome: ok ? 'ok' : 'error' }, seconds);
+    for (const { name: node, inbound } of daemon.nodes) {
+      let connects = 0;
+      this.events.inc({ node }, 0);
+      this.reconnects.inc({ node }, 0);
+      this.subscriptions.push(
+        inbound.events$.subscribe(() => this.events.inc({ node })),
+        inbound.connected$.subscribe(() => {
+          if (connects++ > 0) this.reconnects.inc({ node });
+        }),
+        inbound.state$.subscribe((state) => this.eslConnected.set({ node }, state === 'connected' ? 1 : 0)),
+      );
+      // Already connected before we watched: that was the first connect.
+      if (inbound.state === 'connected') connects = 1;
+      inbound.onCommandTimed = (kind, seconds, ok) => this.commands.observe({ node, kind, outcome: ok ? 'ok' : 'error' }, seconds);
+    }
   }
 
   /** For DaemonOptions.wrapPublisher: counts recording and consent events, then publishes them as before. */
@@ -131,7 +132,7 @@ export class DaemonMetrics {
 
   stop(): void {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
-    if (this.daemon) this.daemon.inbound.onCommandTimed = undefined;
+    for (const node of this.daemon?.nodes ?? []) node.inbound.onCommandTimed = undefined;
     this.daemon = undefined;
   }
 }

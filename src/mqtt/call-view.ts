@@ -34,6 +34,8 @@ export interface CallMonitorView {
 /** The live state of one call, as the lead adapts CallState for operations. */
 export interface CallView {
   callId: string;
+  /** The daemon's name for the FreeSWITCH node that owns the call (config esl.nodes[].name); null when unknown. */
+  freeswitch?: string | null;
   direction: CallDirection;
   caller: CallParty;
   destination: string | null;
@@ -76,7 +78,10 @@ export type CallEventInput<K extends CallEventKind> = { callId: string; at?: Tim
 
 /** The daemon's health, published on the status topic whenever it changes. */
 export interface DaemonHealth {
+  /** Every FreeSWITCH node's inbound connection is up. */
   eslConnected: boolean;
+  /** With several nodes: each node's inbound connection by the daemon's name for it. */
+  eslNodes?: Record<string, boolean>;
   dbHealthy: boolean;
   outboxPending: number;
   /** Why no recording may start now (outbox not writable, no evidence key…); absent or null: they may. */

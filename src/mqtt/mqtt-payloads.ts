@@ -20,6 +20,7 @@ export function callPayload(node: string, view: CallView, now: Date): Record<str
   return {
     callId: view.callId,
     node,
+    freeswitch: view.freeswitch ?? null,
     direction: view.direction,
     caller: { number: view.caller.number ?? null, name: view.caller.name ?? null },
     destination: view.destination ?? null,
@@ -84,6 +85,8 @@ export interface StatusFields {
 export function statusPayload(fields: StatusFields, now: Date | null): Record<string, unknown> {
   const health = fields.health && {
     eslConnected: fields.health.eslConnected,
+    // Several FreeSWITCH nodes: which are connected (absent with one node, whose state is eslConnected).
+    ...(fields.health.eslNodes ? { eslNodes: { ...fields.health.eslNodes } } : {}),
     dbHealthy: fields.health.dbHealthy,
     outboxPending: fields.health.outboxPending,
     // Only while no recording may start (outbox not writable, no evidence key): absent means they may.

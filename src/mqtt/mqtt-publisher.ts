@@ -174,6 +174,7 @@ export class MqttPublisher implements CallPublisher {
     const lifecycle = health.lifecycle ?? this.health?.lifecycle;
     this.health = {
       eslConnected: health.eslConnected,
+      ...(health.eslNodes ? { eslNodes: { ...health.eslNodes } } : {}),
       dbHealthy: health.dbHealthy,
       outboxPending: health.outboxPending,
       ...(health.recordingBlocked ? { recordingBlocked: health.recordingBlocked } : {}),

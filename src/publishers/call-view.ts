@@ -35,6 +35,7 @@ export function toCallView(call: CallState, notes: CallAnnotations = {}): CallVi
   const active = call.recordings.filter((r) => r.active);
   return {
     callId: call.callId,
+    freeswitch: call.node.name === '' ? null : call.node.name,
     direction: call.direction ?? 'inbound',
     caller: { number: call.callerNumber ?? null, name: null },
     destination: call.destination ?? null,

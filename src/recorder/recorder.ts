@@ -20,8 +20,11 @@ import { microsToDate, microsToIso, type CallState, type RecordingState } from '
 import { checkRecordingFile, type RecordingFileCheck } from './recording-file-check';
 
 export interface RecorderOptions {
-  /** `api` on the inbound connection: it outlives every call socket, so commands still work after a transfer. */
-  readonly api: (command: string) => Promise<string>;
+  /**
+   * `api` on the inbound connection of the node that owns the call (`callId`): it outlives every
+   * call socket, so commands still work after a transfer.
+   */
+  readonly api: (command: string, callId: string) => Promise<string>;
   readonly queue: {
     appendEvidence(callId: string, kind: string, detail: unknown): string;
     upsertRecording(recording: RecordingUpsert): string;
@@ -200,7 +203,7 @@ export class Recorder {
     let ok = true;
     let reply: string;
     try {
-      reply = (await this.options.api(text)).trim();
+      reply = (await this.options.api(text, callId)).trim();
     } catch (err) {
       ok = false;
       reply = (err as Error).message;

@@ -116,6 +116,9 @@ export async function executeApi(ctx: ApiContext, line: string, afterReply: Afte
       return VERSION;
     case 'hostname':
       return core.host.hostname;
+    case 'global_getvar':
+      // switch_core_init sets the global variable core_uuid to the run's Core-UUID; an unset one is empty.
+      return args[0] === 'core_uuid' ? core.host.coreUuid : '';
     case 'show': {
       const what = args[0];
       const json = rest.endsWith('as json');

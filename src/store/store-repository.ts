@@ -156,6 +156,22 @@ export class StoreRepository {
   }
 
   /**
+   * The newest open row (no end time, no end reason) whose agent is `extension`, written since
+   * `since`: the call another daemon (sharing this database) has the agent on now. Judged by
+   * `updated_at` (a daemon's own clock), not `started_at` (FreeSWITCH's, which may be skewed).
+   */
+  async openCallOfAgent(extension: string, since: TimeInput): Promise<CallRecord | undefined> {
+    const row = await this.knex(this.tables.calls)
+      .where({ agent_extension: extension })
+      .whereNull('ended_at')
+      .whereNull('end_reason')
+      .andWhere('updated_at', '>=', toIso(since))
+      .orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'call_id', order: 'desc' }])
+      .first();
+    return row ? toCall(row) : undefined;
+  }
+
+  /**
    * Marks a call ended whose end time nobody saw. Only a row still open changes (a real end
    * written meanwhile wins); returns whether this call closed it.
    */

@@ -128,7 +128,11 @@ export class LiveOperations {
     // Subscribed before the phone can answer, so the eavesdrop cannot start unseen.
     const listening = monitorStarted(daemon, call.callId, supervisorLeg, (liveOps.ringSeconds + LISTEN_SETUP_S) * 1000);
     try {
-      await daemon.inbound.bgapi(originate, (liveOps.ringSeconds + LISTEN_SETUP_S) * 1000);
+      // eavesdrop is node-local: the phone is rung from the node that owns the call, so its
+      // *98* reaches that node's dialplan and the agent's leg is there.
+      const inbound = daemon.inboundOf(daemon.nodeOfCall(call.callId) ?? '');
+      if (inbound === undefined) throw new Error(`the FreeSWITCH node of call ${call.callId} is not one of this daemon's`);
+      await inbound.bgapi(originate, (liveOps.ringSeconds + LISTEN_SETUP_S) * 1000);
     } catch (err) {
       listening.cancel();
       return this.answer(who, { status: 502, ok: false, command, callId: call.callId, reason: `the phone of ${phone} was not connected: ${(err as Error).message}` });

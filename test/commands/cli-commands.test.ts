@@ -86,6 +86,27 @@ describe('callwarden command line', function () {
     expect(noRights.err).to.contain('coaching.supervisors.2001: give extensions or groups (or both)');
   });
 
+  it('check-config: several FreeSWITCH nodes are listed one by one; a name given twice is refused with its key', () => {
+    const configDir = tmp('cw-conf-');
+    writeFileSync(join(configDir, 'local.json'), JSON.stringify({ esl: { password: 's3cret-pw', nodes: [{ name: 'fs-a', host: '127.0.0.1', port: 8021 }, { name: 'fs-b', host: '10.0.0.2', password: 'ClueCon' }] } }));
+    const run = runCli(['check-config'], { NODE_CONFIG_DIR: configDir });
+    expect(run.code, run.err).to.equal(0);
+    expect(run.out).to.contain('FreeSWITCH event socket of node fs-a: 127.0.0.1:8021 (json), password set');
+    expect(run.out).to.contain("FreeSWITCH event socket of node fs-b: 10.0.0.2:8021 (json), password FreeSWITCH's default ClueCon");
+    expect(run.out).to.contain("warning: the event socket password of node fs-b is FreeSWITCH's default ClueCon on a non-local host (10.0.0.2)");
+    expect(run.out).to.contain('warning: node fs-b (10.0.0.2) is not in outbound.allowedPeers');
+    expect(run.out).not.to.contain('warning: node fs-a');
+    expect(run.out).not.to.contain('s3cret-pw');
+    writeFileSync(join(configDir, 'local.json'), JSON.stringify({ esl: { nodes: [{ name: 'fs-a', host: '10.0.0.1' }, { name: 'fs-a', host: '10.0.0.2' }, { name: 'fs-c' }] } }));
+    const bad = runCli(['check-config'], { NODE_CONFIG_DIR: configDir });
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.contain('esl.nodes.2.host: is missing');
+    writeFileSync(join(configDir, 'local.json'), JSON.stringify({ esl: { nodes: [{ name: 'fs-a', host: '10.0.0.1' }, { name: 'fs-a', host: '10.0.0.2' }] } }));
+    const twice = runCli(['check-config'], { NODE_CONFIG_DIR: configDir });
+    expect(twice.code).to.equal(1);
+    expect(twice.err).to.contain('esl.nodes.1.name: "fs-a" is already the name of esl.nodes.0');
+  });
+
   it('--config-dir names the operator directory like NODE_CONFIG_DIR', () => {
     const configDir = tmp('cw-conf-');
     writeFileSync(join(configDir, 'local.json'), JSON.stringify({ node: 'from-config-dir' }));

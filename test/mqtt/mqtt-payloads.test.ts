@@ -32,7 +32,7 @@ describe('MQTT payloads', function () {
     const view = callView({ callId: 'c1', bridgedAt: Date.parse('2026-11-22T10:00:05Z') });
     const payload = callPayload('pbx', view, now);
     expect(Object.keys(payload)).to.deep.equal([
-      'callId', 'node', 'direction', 'caller', 'destination', 'group', 'agentExtension',
+      'callId', 'node', 'freeswitch', 'direction', 'caller', 'destination', 'group', 'agentExtension',
       'answeredAt', 'bridgedAt', 'recording', 'consent', 'monitors', 'updatedAt',
     ]);
     expect(payload.bridgedAt).to.equal('2026-11-22T10:00:05.000Z');
