@@ -222,6 +222,8 @@ export class Simulator {
   }
 
   private accept(socket: Socket): void {
+    // mod_event_socket's listener_run sets TCP_NODELAY on every ESL socket, inbound and outbound.
+    socket.setNoDelay(true);
     const conn = new EslConnection(this.connectionHost(), socket, 'inbound');
     this.connections.add(conn);
   }
@@ -261,7 +263,7 @@ export class Simulator {
   private dial(s: Session, host: string, port: number): Promise<OutboundLink | undefined> {
     return new Promise((resolve) => {
       // Half-open: the client may end its side and still read the final goodbye notice.
-      const socket = netConnect({ host, port, allowHalfOpen: true });
+      const socket = netConnect({ host, port, allowHalfOpen: true, noDelay: true });
       this.pendingDials.add(socket);
       socket.once('connect', () => {
         this.pendingDials.delete(socket);
