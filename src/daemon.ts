@@ -17,7 +17,7 @@ import type { CallAnnotations } from './publishers/call-annotations';
 import { guarded, installRxGuard } from './rx-guard';
 import { toCallRow } from './publishers/call-row';
 import { toCallView } from './publishers/call-view';
-import { runPurge } from './lifecycle/purge';
+import { runPurge, type PurgeLine } from './lifecycle/purge';
 import { EvidenceKeyring, NO_EVIDENCE_KEY, openStore, type Store } from './store';
 import { CallRegistry, parseShowChannels, type CallState, type NodeEvent } from './streams';
 
@@ -50,6 +50,22 @@ export interface DaemonOptions {
   readonly resyncIntervalMs?: number;
   /** Wraps what the daemon publishes through (metrics count recording and consent events on their way). */
   readonly wrapPublisher?: (publisher: CallPublisher) => CallPublisher;
+  /**
+   * Told each purge pass's result (metrics count them). An option, not a stream to subscribe
+   * to after start(): the first pass runs as soon as the database answers and must not be
+   * missed. A throw here is logged and goes no further.
+   */
+  readonly onPurge?: (run: PurgeRun) => void;
+  /** The purge's clock (tests set it; default the system clock). */
+  readonly now?: () => Date;
+}
+
+/** One purge pass as the daemon ran it: at its clock's time, the purge's lines, or why it could not run. */
+export interface PurgeRun {
+  readonly at: Date;
+  readonly lines: readonly PurgeLine[];
+  /** Set when the pass did not run (the database did not answer); lines is then empty. */
+  readonly error?: string;
 }
 
 /**
@@ -97,6 +113,7 @@ export class Daemon {
   private readonly onSession: SessionHandler;
   private resyncTimer: NodeJS.Timeout | undefined;
   private retentionTimer: NodeJS.Timeout | undefined;
+  private purging: Promise<PurgeRun> | undefined;
   private readonly activeSessions = new Set<Promise<void>>();
   /** Channels whose call socket is being handled now: a second socket for one of them is refused. */
   private readonly openSessions = new Map<string, OutboundSession>();
@@ -316,21 +333,44 @@ export class Daemon {
    * lifecycle.purgeIntervalMs; failed deletions are retried on each run.
    */
   private scheduleRetention(): void {
-    const run = async () => {
-      try {
-        const lines = await runPurge({ repository: this.store.repository, storageDir: this.config.recording.directory, now: new Date(), defaultRetentionDays: this.config.recording.retentionDays });
-        const deleted = lines.filter((l) => l.outcome === 'deleted').length;
-        const failed = lines.filter((l) => l.outcome === 'failed');
-        if (deleted > 0 || failed.length > 0) this.log.info(`purge: ${deleted} recording(s) deleted with a receipt, ${failed.length} could not be (retried next run)`);
-        for (const f of failed) this.log.warn(`purge: could not delete ${f.filePath} (try ${f.attempts}): ${f.detail}`);
-      } catch (err) {
-        this.log.warn(`purge skipped (${(err as Error).message}); next try at the next interval`);
-      }
-    };
     // After the queue has migrated the schema (it does so as soon as the database answers).
-    void this.store.queue.ready().then(run, () => undefined);
-    this.retentionTimer = setInterval(() => void run(), this.config.lifecycle.purgeIntervalMs);
+    void this.store.queue.ready().then(() => this.purgeNow(), () => undefined);
+    this.retentionTimer = setInterval(() => void this.purgeNow(), this.config.lifecycle.purgeIntervalMs);
     this.retentionTimer.unref();
+  }
+
+  /**
+   * Runs the purge now (the timer does so every lifecycle.purgeIntervalMs). One pass at a
+   * time: a call while a pass runs gets that pass — two passes over the same due rows would
+   * write two receipts for one deletion. Never rejects.
+   */
+  purgeNow(): Promise<PurgeRun> {
+    this.purging ??= this.purge().finally(() => {
+      this.purging = undefined;
+    });
+    return this.purging;
+  }
+
+  private async purge(): Promise<PurgeRun> {
+    const at = this.options.now?.() ?? new Date();
+    let run: PurgeRun;
+    try {
+      const lines = await runPurge({ repository: this.store.repository, storageDir: this.config.recording.directory, now: at, defaultRetentionDays: this.config.recording.retentionDays });
+      const deleted = lines.filter((l) => l.outcome === 'deleted').length;
+      const failed = lines.filter((l) => l.outcome === 'failed');
+      if (deleted > 0 || failed.length > 0) this.log.info(`purge: ${deleted} recording(s) deleted with a receipt, ${failed.length} could not be (retried next run)`);
+      for (const f of failed) this.log.warn(`purge: could not delete ${f.filePath} (try ${f.attempts}): ${f.detail}`);
+      run = { at, lines };
+    } catch (err) {
+      this.log.warn(`purge skipped (${(err as Error).message}); next try at the next interval`);
+      run = { at, lines: [], error: (err as Error).message };
+    }
+    try {
+      this.options.onPurge?.(run);
+    } catch (err) {
+      this.log.warn(`purge observer failed (${(err as Error).message}); the purge is not affected`);
+    }
+    return run;
   }
 
   /** What the policies / coaching know about a call; republishes its view. */

@@ -13,9 +13,14 @@ export const runCommand: CliCommand = {
     // Calls: consent flow, bridge, recording policies (src/calls/, src/recorder/). The
     // controllers table is also live operations' RecordingControl, so it comes first.
     const { CallControllers, adoptRunningCalls, createCallHandler } = await import('../calls');
+    // Metrics (src/metrics/): a Prometheus scrape listener, only when enabled. Made first: the
+    // lifecycle and the daemon are handed its counting hooks when they are built.
+    const { DaemonMetrics, MetricsServer, METRICS_DEFAULTS } = await import('../metrics');
+    const metricsConfig = config.metrics ?? METRICS_DEFAULTS;
+    const metrics = metricsConfig.enabled ? new DaemonMetrics() : undefined;
     // After the call: mp3, retention terms, mail, storage (src/lifecycle).
     const { RecordingLifecycle } = await import('../lifecycle/recording-lifecycle');
-    const lifecycle = new RecordingLifecycle(config, logger);
+    const lifecycle = new RecordingLifecycle(config, logger, metrics ? { onMailDelivery: (d) => metrics.countMail(d) } : {});
     const controllers = new CallControllers({ lifecycle });
     // The agent's side (src/agent/): what each call shows its agent, on the phone's lamp and on MQTT.
     const { AgentSide } = await import('../agent');
@@ -27,13 +32,9 @@ export const runCommand: CliCommand = {
     const coaching = new Coaching(config, logger);
     const { startWeb } = await import('../web');
     let web: { close(): Promise<void> } | undefined;
-    // Metrics (src/metrics/): a Prometheus scrape listener, only when enabled.
-    const { DaemonMetrics, MetricsServer, METRICS_DEFAULTS } = await import('../metrics');
-    const metricsConfig = config.metrics ?? METRICS_DEFAULTS;
-    const metrics = metricsConfig.enabled ? new DaemonMetrics() : undefined;
     const daemon = new Daemon(config, logger, {
       onSession: routeSessions({ calls, coaching: coaching.handler }),
-      ...(metrics ? { wrapPublisher: (p: import('../mqtt').CallPublisher) => metrics.countingPublisher(p) } : {}),
+      ...(metrics ? { wrapPublisher: (p: import('../mqtt').CallPublisher) => metrics.countingPublisher(p), onPurge: (run: import('../daemon').PurgeRun) => metrics.countPurge(run) } : {}),
     });
     const metricsServer = metrics ? new MetricsServer(metrics, metricsConfig, logger) : undefined;
     let adoption: { stop(): void } | undefined;
@@ -54,6 +55,7 @@ export const runCommand: CliCommand = {
     await daemon.start();
     if (metrics && metricsServer) {
       metrics.watch(daemon);
+      metrics.watchLifecycle(lifecycle);
       await metricsServer.listen();
     }
     await lifecycle.start(daemon);

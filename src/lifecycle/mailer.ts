@@ -7,7 +7,7 @@ import type { StoreRepository } from '../store';
 import type { MailConfig } from './lifecycle-config';
 import { recordingMail } from './mail-message';
 import { claimDueMail, mailCounts, markMailFailed, markMailSent, nextMailAttempt, queueDueMail, type MailStatus } from './mail-queue';
-import { runPurge } from './purge';
+import { runPurge, type PurgeLine } from './purge';
 
 export interface MailTransport {
   sendMail(message: Record<string, unknown>): Promise<{ messageId?: string; accepted?: unknown[]; rejected?: unknown[] }>;
@@ -26,6 +26,15 @@ export interface MailerOptions {
   readonly defaultRetentionDays?: number;
   /** Called with the queue's counts after each run (MQTT status). */
   readonly onCounts?: (counts: Record<MailStatus, number>) => void;
+  /** Told each delivery's outcome (metrics); a throw here is logged and changes nothing. */
+  readonly onDelivery?: (delivery: MailDelivery) => void;
+}
+
+/** One try at one queued mail: sent, to be retried, or given up (failed for good). */
+export interface MailDelivery {
+  readonly outcome: 'sent' | 'retry' | 'failed';
+  /** "Do not keep": the purge of the delivered recording, when one ran. */
+  readonly purged?: readonly PurgeLine[];
 }
 
 export interface MailRun {
@@ -131,23 +140,28 @@ export class Mailer {
           at: at.toISOString(),
         });
         sent += 1;
+        let purged: readonly PurgeLine[] | undefined;
         this.log.info(`recording ${rec.id} mailed to ${row.recipients.length} recipient(s) (${msg.attached ? 'attached' : 'link'})`, { callId: rec.callId });
         if (!rec.keepAfterMail) {
           if (!msg.attached) this.log.warn(`recording ${rec.id}: group does not keep mailed recordings, but it was too large to attach; kept until its retention ends so the link works`, { callId: rec.callId });
           else {
             const lines = await runPurge({ repository: repo, storageDir: this.options.storageDir, now: this.now(), ids: [rec.id], defaultRetentionDays: this.options.defaultRetentionDays ?? 36500 });
             for (const l of lines.filter((x) => x.outcome !== 'deleted')) this.log.warn(`recording ${rec.id} mailed but not deleted (${l.outcome}: ${l.detail})`, { callId: rec.callId });
+            purged = lines;
           }
         }
+        this.tell({ outcome: 'sent', ...(purged ? { purged } : {}) });
       } catch (err) {
         const message = describe(err, c);
         const retryAt = nextMailAttempt(row.attempts, this.now(), c.retry);
         await markMailFailed(repo, row, this.now(), message, retryAt);
         if (retryAt) {
           retrying += 1;
+          this.tell({ outcome: 'retry' });
           this.log.warn(`mail of recording ${row.id} failed (try ${row.attempts + 1}/${c.retry.maxAttempts}): ${message}; next try ${retryAt.toISOString()}`, { callId: row.callId });
         } else {
           failed += 1;
+          this.tell({ outcome: 'failed' });
           this.log.error(`mail of recording ${row.id} failed for good after ${row.attempts + 1} tries: ${message} (callwarden mail --failed)`, { callId: row.callId });
           if (rec) await repo.appendEvidence(rec.callId, 'recording_mail_failed', { recording: rec.id, attempts: row.attempts + 1, error: message }).catch(() => undefined);
         }
@@ -155,5 +169,14 @@ export class Mailer {
     }
     this.options.onCounts?.(await mailCounts(repo));
     return { sent, retrying, failed };
+  }
+
+  /** The observer sees a delivery after its row is written; whatever it does cannot fail the run. */
+  private tell(delivery: MailDelivery): void {
+    try {
+      this.options.onDelivery?.(delivery);
+    } catch (err) {
+      this.log.warn(`mail observer failed (${(err as Error).message}); the mail queue is not affected`);
+    }
   }
 }

@@ -8,7 +8,7 @@ import type { LifecycleHealth } from '../mqtt/call-view';
 import type { RecordingFormat, StorageState } from '../policies';
 import type { FinishedRecording, RecorderLifecycle, RecordingTerms } from '../recorder';
 import type { DiskProbe } from './disk-probe';
-import { Mailer, type MailTransport } from './mailer';
+import { Mailer, type MailDelivery, type MailTransport } from './mailer';
 import type { MailStatus } from './mail-queue';
 import { convertRecordingToMp3, resumeConversions, type Mp3ConversionDeps } from './mp3-conversion';
 import { mp3Jobs, type Mp3Jobs } from './mp3-jobs';
@@ -19,6 +19,8 @@ export interface RecordingLifecycleOptions {
   readonly probe?: DiskProbe;
   readonly mailTransport?: MailTransport;
   readonly now?: () => Date;
+  /** Told each mail delivery's outcome (metrics), given to the mailer as it is. */
+  readonly onMailDelivery?: (delivery: MailDelivery) => void;
 }
 
 /** `module_exists` answers "true" / "false" (mod_commands); anything else counts as not known. */
@@ -91,6 +93,7 @@ export class RecordingLifecycle implements RecorderLifecycle {
         logger: this.log,
         ...(this.options.mailTransport ? { transport: this.options.mailTransport } : {}),
         ...(this.options.now ? { now: this.options.now } : {}),
+        ...(this.options.onMailDelivery ? { onDelivery: this.options.onMailDelivery } : {}),
         onCounts: (counts) => {
           const changed = counts.pending !== this.mailCounts.pending || counts.failed !== this.mailCounts.failed;
           this.mailCounts = counts;

@@ -2,15 +2,22 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
-import type { Daemon } from '../daemon';
+import type { Daemon, PurgeRun } from '../daemon';
+import type { MailDelivery } from '../lifecycle/mailer';
+import type { PurgeLine } from '../lifecycle/purge';
+import type { LifecycleHealth } from '../mqtt/call-view';
 import type { CallEventInput, CallEventKind, CallPublisher } from '../mqtt';
 
 /** Consent outcomes as labels: a fixed set, so nothing a caller does can add a time series. */
 const CONSENT_OUTCOMES = new Set(['given', 'refused', 'timeout', 'invalid']);
+/** What a purge line can say in the daemon ('would delete' is the CLI's dry run only). */
+const PURGE_OUTCOMES = ['deleted', 'failed', 'held'] as const;
+const MAIL_OUTCOMES = ['sent', 'retry', 'failed'] as const;
 
 /**
  * Everything is either counted where it happens (events, reconnects, command round trips,
- * recording and consent events) or read when scraped (live calls, queue depths), so a scrape
+ * recording and consent events, purge passes, mail tries) or read when scraped (live calls,
+ * queue depths), so a scrape
  * costs a few reads and no database query. Labels are bounded: the node's name, a command
  * kind, a fixed set of outcomes — never a call id or anything FreeSWITCH or a caller chose.
  * Event-loop lag and process figures come from prom-client's default metrics
@@ -24,7 +31,12 @@ export class DaemonMetrics {
   private readonly commands: Histogram<'node' | 'kind' | 'outcome'>;
   private readonly recordings: Counter<'status'>;
   private readonly consents: Counter<'outcome'>;
+  private readonly purgeLines: Counter<'outcome'>;
+  private readonly purgeRuns: Counter<'result'>;
+  private readonly purgeLastSuccess: Gauge;
+  private readonly mailDeliveries: Counter<'outcome'>;
   private daemon: Daemon | undefined;
+  private lifecycle: { health(): LifecycleHealth } | undefined;
   private readonly subscriptions: Subscription[] = [];
 
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
@@ -75,6 +87,61 @@ export class DaemonMetrics {
     });
     this.recordings = new Counter({ name: 'callwarden_recordings_total', help: 'Recordings by status: started (RECORD_START seen), ok / bad (file checked after RECORD_STOP).', labelNames: ['status'], registers });
     this.consents = new Counter({ name: 'callwarden_consent_outcomes_total', help: 'Answers to the consent prompt.', labelNames: ['outcome'], registers });
+    this.purgeLines = new Counter({
+      name: 'callwarden_purge_deletions_total',
+      help: 'Recordings the purge dealt with, by outcome: deleted (with a receipt), failed (retried next run), held (a legal hold blocks it). failed and held count again at every run while they last.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.purgeRuns = new Counter({ name: 'callwarden_purge_runs_total', help: 'Purge passes by result: ok, or error (the pass could not run, e.g. the database did not answer).', labelNames: ['result'], registers });
+    this.purgeLastSuccess = new Gauge({ name: 'callwarden_purge_last_success_timestamp_seconds', help: 'When the last purge pass that ran to its end started (Unix time); alert when it is older than a few lifecycle.purgeIntervalMs.', registers });
+    this.mailDeliveries = new Counter({ name: 'callwarden_mail_deliveries_total', help: 'Tries at queued recording mails by outcome: sent, retry (failed, tried again later), failed (given up: callwarden mail --failed).', labelNames: ['outcome'], registers });
+    new Gauge({
+      name: 'callwarden_mail_queue_depth',
+      help: 'Recording mails queued and not yet sent (due or waiting for a retry), as of the mailer\'s last pass; 0 when mail is off.',
+      registers,
+      collect() {
+        this.set(self.lifecycle?.health().mailPending ?? 0);
+      },
+    });
+    // Known outcomes start at 0, so increase() and alerts see the first one.
+    for (const outcome of PURGE_OUTCOMES) this.purgeLines.inc({ outcome }, 0);
+    for (const result of ['ok', 'error']) this.purgeRuns.inc({ result }, 0);
+    for (const outcome of MAIL_OUTCOMES) this.mailDeliveries.inc({ outcome }, 0);
+  }
+
+  /** For DaemonOptions.onPurge: counts the pass and its lines. Never throws. */
+  countPurge(run: PurgeRun): void {
+    try {
+      if (run.error !== undefined) {
+        this.purgeRuns.inc({ result: 'error' });
+        return;
+      }
+      this.purgeRuns.inc({ result: 'ok' });
+      this.purgeLastSuccess.set(run.at.getTime() / 1000);
+      this.countPurgeLines(run.lines);
+    } catch {
+      // Counting never stops a purge.
+    }
+  }
+
+  /** For RecordingLifecycleOptions.onMailDelivery: the outcome, and a "do not keep" deletion as a purge line. Never throws. */
+  countMail(delivery: MailDelivery): void {
+    try {
+      if ((MAIL_OUTCOMES as readonly string[]).includes(delivery.outcome)) this.mailDeliveries.inc({ outcome: delivery.outcome });
+      if (delivery.purged) this.countPurgeLines(delivery.purged);
+    } catch {
+      // Counting never stops a mail.
+    }
+  }
+
+  private countPurgeLines(lines: readonly PurgeLine[]): void {
+    for (const line of lines) if ((PURGE_OUTCOMES as readonly string[]).includes(line.outcome)) this.purgeLines.inc({ outcome: line.outcome });
+  }
+
+  /** Reads the mail queue's depth from the recording lifecycle at scrape time. */
+  watchLifecycle(lifecycle: { health(): LifecycleHealth }): void {
+    this.lifecycle = lifecycle;
   }
 
   /** Follows one daemon (after its start): each node's inbound connection (label `node`) and its state, read at scrape time. */
@@ -134,5 +201,6 @@ export class DaemonMetrics {
     for (const s of this.subscriptions.splice(0)) s.unsubscribe();
     for (const node of this.daemon?.nodes ?? []) node.inbound.onCommandTimed = undefined;
     this.daemon = undefined;
+    this.lifecycle = undefined;
   }
 }

@@ -3,57 +3,22 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { mail } from '../../src/commands/mail';
 import { defaultsWith, type CallwardenConfig } from '../../src/config';
 import { Mailer } from '../../src/lifecycle/mailer';
 import { listMail, type MailStatus } from '../../src/lifecycle/mail-queue';
 import { createStoreKnex, migrateLatest, StoreRepository } from '../../src/store';
 import { captureLogger } from '../support/capture-logger';
+import { smtpServer, SMTP_PASSWORD, type Received } from '../support/smtp';
 import { selectBackends } from '../store/test-backends';
 
-interface Received {
-  readonly to: string[];
-  readonly raw: string;
-}
-
-const PASSWORD = 'smtp-secret-Pa55';
+const PASSWORD = SMTP_PASSWORD;
 
 /** The message as a reader sees it: quoted-printable soft breaks and escapes undone. */
 function readable(raw: string): string {
   return raw.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-}
-
-/** A real SMTP server on a port of its own; refuses RCPT for nobody@…, requires the test's login. */
-async function smtpServer(received: Received[]): Promise<{ port: number; close(): Promise<void> }> {
-  const server = new SMTPServer({
-    authOptional: false,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onAuth(auth, _session, cb) {
-      if (auth.username === 'callwarden' && auth.password === PASSWORD) cb(null, { user: 'callwarden' });
-      else cb(new Error('Invalid username or password'));
-    },
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('nobody@')) cb(new Error('no such mailbox'));
-      else cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        cb();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 const T0 = Date.parse('2026-04-01T08:00:00.000Z');

@@ -9,6 +9,7 @@ import { Simulator } from '../../src/simulator/simulator';
 import { hotline, consentedAndRecording, startHarness, talkAndHangUp, type Harness } from '../calls/call-harness';
 import { captureLogger } from '../support/capture-logger';
 import { testConfig } from '../support/daemon-config';
+import { sample } from '../support/scrape';
 import { until } from '../support/wait';
 
 function get(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
@@ -22,12 +23,6 @@ function get(port: number, path: string, method = 'GET'): Promise<{ status: numb
     req.on('error', reject);
     req.end();
   });
-}
-
-/** One sample's value from a scrape (`name{labels}` exactly as Prometheus prints it); undefined when absent. */
-function sample(scrape: string, series: string): number | undefined {
-  const line = scrape.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 const OPT_IN = { groups: { hotline: hotline({ mode: 'opt-in' }) }, extensions: { '1001': { group: 'hotline' } } };
