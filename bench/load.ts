@@ -6,12 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Socket } from 'node:net';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { CallHandle } from '../src/simulator';
 import { Simulator } from '../src/simulator/simulator';
 import type { SimEvent } from '../src/simulator/events';
 import type { ReceivedCommand } from '../src/simulator/connection';
-import { groupDialplan, hotline, playing, startHarness, type Harness } from '../test/calls/call-harness';
+import { randomBytes } from 'node:crypto';
+import { groupDialplan, hotline, playing, startHarness, tmpOutbox, type Harness } from '../test/calls/call-harness';
+import { createStoreKnex } from '../src/store/store-knex';
+import { dropPrefixedTables } from '../test/store/test-backends';
 
 const LIVE = Number(process.env.BENCH_LOAD_CALLS ?? 2000);
 /** Calls set up at once (their prompts overlap); agents then answer one after another. */
@@ -19,6 +23,9 @@ const WAVE = Number(process.env.BENCH_LOAD_WAVE ?? 100);
 /** At full load: this many calls end and as many arrive, one for one. */
 const CHURN = Number(process.env.BENCH_LOAD_CHURN ?? Math.max(1, Math.round(LIVE / 10)));
 const BURST = Math.floor(LIVE / 2);
+/** The store as production runs it (MariaDB, a pool) instead of in-memory SQLite's single connection. */
+const MYSQL_URL = process.env.BENCH_LOAD_MYSQL_URL ?? '';
+const TABLE_PREFIX = `cwbench${randomBytes(3).toString('hex')}_`;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
 // Short prompts: the bench measures the daemon, not minutes of virtual audio.
@@ -66,15 +73,17 @@ async function main(): Promise<void> {
   simRef = sim;
   const h: Harness = await startHarness({
     sim,
+    ...(MYSQL_URL ? { store: { client: 'mysql2', url: MYSQL_URL, tablePrefix: TABLE_PREFIX, outboxDir: tmpOutbox() } as never } : {}),
     recording: OPT_IN,
     recordingsDir,
     coaching: { enabled: true, legalNoticeAcknowledged: true, supervisors: { '2001': { extensions: ['1001'], groups: [] } } },
   });
   const { daemon } = h;
 
-  // Wall-clock marks, both taken where FreeSWITCH stands: when the simulator fires the deciding
-  // event (the agent answered: CHANNEL_BRIDGE; the caller's 1 came before it), and when the
-  // daemon's uuid_record for that call reaches it.
+  // Wall-clock marks: when the simulator fires the deciding event (the agent answered:
+  // CHANNEL_BRIDGE; the caller's 1 came before it), and when the daemon writes its uuid_record
+  // for that call on the socket (issue 12: "written on the socket"). Only the daemon writes api
+  // commands, so a socket write that starts with one is the daemon's.
   const bridgedAt = new Map<string, number>();
   const recordAt = new Map<string, number>();
   let waitingFor: { uuid: string; resolve: () => void } | undefined;
@@ -88,16 +97,17 @@ async function main(): Promise<void> {
     return 0;
   };
   const received = sim.received as ReceivedCommand[];
-  received.push = (...cmds: ReceivedCommand[]): number => {
-    for (const c of cmds) {
-      const m = /^api uuid_record (\S+) start /.exec(`${c.line} `);
-      if (m && !recordAt.has(m[1]!)) {
-        recordAt.set(m[1]!, performance.now());
-        if (waitingFor?.uuid === m[1]) waitingFor.resolve();
-      }
+  received.push = (): number => 0;
+  const write = Socket.prototype.write as (this: Socket, data: unknown, ...rest: unknown[]) => boolean;
+  Socket.prototype.write = function (this: Socket, data: unknown, ...rest: unknown[]): boolean {
+    const head = typeof data === 'string' ? data.slice(0, 64) : Buffer.isBuffer(data) ? data.toString('latin1', 0, 64) : '';
+    const m = /^api uuid_record (\S+) start /.exec(head);
+    if (m && !recordAt.has(m[1]!)) {
+      recordAt.set(m[1]!, performance.now());
+      if (waitingFor?.uuid === m[1]) waitingFor.resolve();
     }
-    return 0;
-  };
+    return write.call(this, data, ...rest);
+  } as typeof Socket.prototype.write;
   const recordSent = (uuid: string): Promise<void> =>
     recordAt.has(uuid) ? Promise.resolve() : new Promise((resolve) => (waitingFor = { uuid, resolve }));
 
@@ -180,9 +190,9 @@ async function main(): Promise<void> {
   const first = stats(ramp.slice(0, tenth));
   const last = stats(ramp.slice(-tenth));
   const c = stats(churn);
-  out(`[load] the daemon with consent flow, call controllers, recorder and coaching; simulator in the same process; in-memory SQLite, outbox fsync'd`);
+  out(`[load] the daemon with consent flow, call controllers, recorder and coaching; simulator in the same process; ${MYSQL_URL ? 'MariaDB' : 'in-memory SQLite'}, outbox fsync'd`);
   out(`  ${placed} calls placed (waves of ${WAVE}: consent menu, DTMF 1, recording-started, bridge), ${eventsPerCall.toFixed(0)} events fired per call`);
-  out(`  deciding event (CHANNEL_BRIDGE fired) → uuid_record received, wall clock:`);
+  out(`  deciding event (CHANNEL_BRIDGE fired by the simulator) → uuid_record written on the daemon's socket, wall clock:`);
   out(`    ramp to ${LIVE} live, first ${tenth}   p50 ${ms(first.p50)}  p99 ${ms(first.p99)}  max ${ms(first.max)}`);
   out(`    ramp to ${LIVE} live, last ${tenth}    p50 ${ms(last.p50)}  p99 ${ms(last.p99)}  max ${ms(last.max)}   (last/first p50 ${(last.p50 / first.p50).toFixed(2)}×)`);
   out(`    ramp, all ${String(ramp.length).padEnd(13)}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  max ${ms(r.max)}`);
@@ -193,6 +203,11 @@ async function main(): Promise<void> {
   out(`  FreeSWITCH's side had to queue (a socket write found the daemon's socket full): ${sim.backpressureCount} time(s)`);
   await h.stop();
   rmSync(recordingsDir, { recursive: true, force: true });
+  if (MYSQL_URL) {
+    const knex = createStoreKnex({ client: 'mysql2', url: MYSQL_URL });
+    await dropPrefixedTables(knex, TABLE_PREFIX);
+    await knex.destroy();
+  }
 }
 
 main().then(

@@ -321,15 +321,24 @@ export class CallController {
     const cfg = this.options.recording;
     const desired = desiredRecording(ev.decision, { callId: call.callId, callerLeg: caller.uuid, directory: cfg.directory, format: recorder.wireFormat() });
     const commands = reconcile(desired, recorder.observed(this.callId));
+    const context = {
+      segment: ev.decision.segment,
+      channels: ev.decision.channels,
+      policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
+      ...(ev.policy.groupName !== undefined ? { group: ev.policy.groupName } : {}),
+      ...(ev.policy.group.legalBasis !== undefined ? { legalBasis: ev.policy.group.legalBasis } : {}),
+    };
+    // The RECORD_* uuid_setvars go out at once, without waiting for each reply: one
+    // connection's api commands reach FreeSWITCH in order and it runs them in order, so the
+    // variables are set before the uuid_record that follows them, and the recording gate's
+    // fsync overlaps their round trips instead of coming after four of them.
+    const setvars: Array<Promise<boolean>> = [];
     for (const command of commands) {
-      await recorder.execute(this.callId, command, {
-        segment: ev.decision.segment,
-        channels: ev.decision.channels,
-        policy: `${ev.decision.mode} (${ev.decision.modeSource})`,
-        ...(ev.policy.groupName !== undefined ? { group: ev.policy.groupName } : {}),
-        ...(ev.policy.group.legalBasis !== undefined ? { legalBasis: ev.policy.group.legalBasis } : {}),
-      });
+      const sent = recorder.execute(this.callId, command, context);
+      if (command.kind === 'setvar') setvars.push(sent);
+      else await sent;
     }
+    await Promise.all(setvars);
     this.noteRecordingStatus();
     this.emitAgent(ev, false);
   }
