@@ -131,26 +131,10 @@ export class Mailer {
         if (rejected.length > 0) throw new Error(`the SMTP server refused ${rejected.length} recipient(s)`);
         const at = this.now();
         await markMailSent(repo, row.id, at, info.messageId ?? '', msg.attached);
-        await repo.appendEvidence(rec.callId, 'recording_mailed', {
-          recording: rec.id,
-          to: row.recipients,
-          attached: msg.attached,
-          sha256: msg.attached ? rec.sha256 : null,
-          messageId: info.messageId ?? null,
-          at: at.toISOString(),
-        });
         sent += 1;
-        let purged: readonly PurgeLine[] | undefined;
-        this.log.info(`recording ${rec.id} mailed to ${row.recipients.length} recipient(s) (${msg.attached ? 'attached' : 'link'})`, { callId: rec.callId });
-        if (!rec.keepAfterMail) {
-          if (!msg.attached) this.log.warn(`recording ${rec.id}: group does not keep mailed recordings, but it was too large to attach; kept until its retention ends so the link works`, { callId: rec.callId });
-          else {
-            const lines = await runPurge({ repository: repo, storageDir: this.options.storageDir, now: this.now(), ids: [rec.id], defaultRetentionDays: this.options.defaultRetentionDays ?? 36500 });
-            for (const l of lines.filter((x) => x.outcome !== 'deleted')) this.log.warn(`recording ${rec.id} mailed but not deleted (${l.outcome}: ${l.detail})`, { callId: rec.callId });
-            purged = lines;
-          }
-        }
-        this.tell({ outcome: 'sent', ...(purged ? { purged } : {}) });
+        // Delivered and marked sent: what follows (evidence, "do not keep") must never put the
+        // row back to pending, or the recording would be mailed again.
+        await this.afterDelivery(rec, row.recipients, msg.attached, info.messageId ?? null, at);
       } catch (err) {
         const message = describe(err, c);
         const retryAt = nextMailAttempt(row.attempts, this.now(), c.retry);
@@ -169,6 +153,34 @@ export class Mailer {
     }
     this.options.onCounts?.(await mailCounts(repo));
     return { sent, retrying, failed };
+  }
+
+  /** The evidence of a delivery and the "do not keep" deletion; a failure here is logged, never a failed mail. */
+  private async afterDelivery(rec: NonNullable<Awaited<ReturnType<StoreRepository['getRecording']>>>, recipients: readonly string[], attached: boolean, messageId: string | null, at: Date): Promise<void> {
+    const repo = this.options.repository;
+    let purged: readonly PurgeLine[] | undefined;
+    try {
+      await repo.appendEvidence(rec.callId, 'recording_mailed', {
+        recording: rec.id,
+        to: recipients,
+        attached,
+        sha256: attached ? rec.sha256 : null,
+        messageId,
+        at: at.toISOString(),
+      });
+      this.log.info(`recording ${rec.id} mailed to ${recipients.length} recipient(s) (${attached ? 'attached' : 'link'})`, { callId: rec.callId });
+      if (!rec.keepAfterMail) {
+        if (!attached) this.log.warn(`recording ${rec.id}: group does not keep mailed recordings, but it was too large to attach; kept until its retention ends so the link works`, { callId: rec.callId });
+        else {
+          const lines = await runPurge({ repository: repo, storageDir: this.options.storageDir, now: this.now(), ids: [rec.id], defaultRetentionDays: this.options.defaultRetentionDays ?? 36500 });
+          for (const l of lines.filter((x) => x.outcome !== 'deleted')) this.log.warn(`recording ${rec.id} mailed but not deleted (${l.outcome}: ${l.detail})`, { callId: rec.callId });
+          purged = lines;
+        }
+      }
+    } catch (err) {
+      this.log.error(`recording ${rec.id} was mailed, but what follows a delivery failed (${(err as Error).message}); the mail stays sent and is not repeated`, { callId: rec.callId });
+    }
+    this.tell({ outcome: 'sent', ...(purged ? { purged } : {}) });
   }
 
   /** The observer sees a delivery after its row is written; whatever it does cannot fail the run. */

@@ -127,6 +127,33 @@ for (const backend of selectBackends()) {
       expect((await listMail(repo)).map((m) => m.lastError ?? '').join(' ')).to.not.include(PASSWORD);
     });
 
+    it('a delivered mail stays sent when what follows it fails (the evidence row cannot be written): never mailed twice', async () => {
+      const received: Received[] = [];
+      await seed('m-once', 200, ['team@example.org'], false);
+      const server = await smtpServer(received);
+      const append = repo.appendEvidence.bind(repo);
+      let refused = 0;
+      repo.appendEvidence = (async (callId: string, kind: string, ...rest: unknown[]) => {
+        if (callId === 'm-once' && kind === 'recording_mailed' && refused++ === 0) throw new Error('database went away');
+        return (append as (...a: unknown[]) => unknown)(callId, kind, ...rest);
+      }) as typeof repo.appendEvidence;
+      const log = captureLogger();
+      try {
+        clock = T0 + 10 * 86_400_000;
+        const mailer = new Mailer({ repository: repo, config: config(server.port).lifecycle.mail, storageDir: dir, logger: log.logger, now });
+        expect(await mailer.runOnce()).to.deep.include({ sent: 1, retrying: 0, failed: 0 });
+        clock += 10 * 60_000;
+        expect(await mailer.runOnce()).to.deep.include({ sent: 0, retrying: 0 });
+        await mailer.stop();
+      } finally {
+        repo.appendEvidence = append;
+        await server.close();
+      }
+      expect(received.filter((r) => r.raw.includes('m-once'))).to.have.length(1);
+      expect((await listMail(repo)).find((m) => m.id === 'm-once/01-both.mp3')?.status).to.equal('sent');
+      expect(log.text()).to.match(/was mailed, but what follows a delivery failed \(database went away\); the mail stays sent/);
+    });
+
     it('gives up after the configured tries with backoff, shows it in `mail --failed`, the log and the counts', async () => {
       const received: Received[] = [];
       await seed('m-refused', 200, ['nobody@example.org'], true);
