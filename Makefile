@@ -5,7 +5,7 @@ NPM ?= npm
 MOCHA = node_modules/.bin/mocha
 TSC = node_modules/.bin/tsc
 
-.PHONY: install build run demo test test-unit bench bench-parser bench-controllers clean
+.PHONY: install build run demo test test-unit bench bench-parser clean
 
 install: node_modules/.installed
 
@@ -25,17 +25,16 @@ demo: build
 test: build
 	NODE_ENV=test $(MOCHA)
 
+# Issue 12's figures: the pipeline against modesl's bare parser on the same bytes, the heap after
+# 100,000 finished calls, and the whole daemon at BENCH_LOAD_CALLS (2,000) live calls with a burst.
 bench: build
-	node --expose-gc dist/bench/pipeline.js
+	BENCH_CALLS=$${BENCH_CALLS:-2000} node --expose-gc dist/bench/pipeline.js
 	node --expose-gc dist/bench/registry-churn.js
+	NODE_ENV=test node --expose-gc dist/bench/load.js
 
 # What hostile byte streams cost the ESL parser, as ratios to normal traffic (bench/parser.ts).
 bench-parser: build
 	node --expose-gc dist/bench/parser.js
-
-# The daemon with its call controllers at BENCH_LIVE_CALLS (default 300) live calls.
-bench-controllers: build
-	NODE_ENV=test node --expose-gc dist/bench/controllers.js
 
 clean:
 	rm -rf dist node_modules
