@@ -379,6 +379,28 @@ function defineStoreSuite(backend: TestBackend): void {
       await queue.close();
     });
 
+    it('a long queue drains in slices: timers and sockets run while it writes, not only after', async function () {
+      const dir = newDir('outbox');
+      const queue = new WriteQueue({ repository: repo, outboxDir: dir, retry: fastRetry });
+      await queue.start();
+      const count = enqueueCallWrites(queue, 'q-slices', 400);
+      await queue.flushed();
+      // Each turn of the event loop takes the pending count: a drain that never yields is seen
+      // only at 0 (or at `count`); one that yields is seen part way.
+      const seen: number[] = [];
+      let turning = true;
+      const turn = (): void => {
+        seen.push(queue.status().pending);
+        if (turning) setImmediate(turn);
+      };
+      setImmediate(turn);
+      await queue.drained();
+      turning = false;
+      expect(seen.some((n) => n > 0 && n < count), `pending seen between turns: ${seen.slice(0, 20).join(',')}`).to.equal(true);
+      await expectArrivedInOrder('q-slices', 400);
+      await queue.close();
+    });
+
     it('close with a drain timeout lets a healthy database take everything first', async function () {
       const dir = newDir('outbox');
       const queue = new WriteQueue({ repository: repo, outboxDir: dir, retry: fastRetry });
