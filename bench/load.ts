@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     ...(MYSQL_URL ? { store: { client: 'mysql2', url: MYSQL_URL, tablePrefix: TABLE_PREFIX, outboxDir: tmpOutbox() } as never } : {}),
     recording: OPT_IN,
     recordingsDir,
+    wakeSimOnCallUpdates: false,
     coaching: { enabled: true, legalNoticeAcknowledged: true, supervisors: { '2001': { extensions: ['1001'], groups: [] } } },
   });
   const { daemon } = h;

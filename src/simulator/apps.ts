@@ -132,6 +132,7 @@ export function originateLeg(core: FsCore, a: Session | undefined, endpoint: str
   b.role = 'agent';
   b.label = a?.label;
   core.sessions.set(ch.uuid, b);
+  if (a !== undefined) core.addAgentLeg(a.ch.uuid, b);
   core.sessionsSinceStartup++;
   ch.setVar('direction', 'outbound');
   ch.setVar('uuid', ch.uuid);

@@ -50,6 +50,8 @@ export class FsCore {
   events: EventFactory;
   private identity: HostIdentity;
   readonly sessions = new Map<string, Session>();
+  /** The live agent legs a caller's bridges created, oldest first (found in O(1), not by scanning every session). */
+  readonly agentLegsOf = new Map<string, Session[]>();
   readonly sinks = new Set<EventSink>();
   /** Every event fired, in order (tests and timelines read it). */
   readonly log: SimEvent[] = [];
@@ -76,6 +78,7 @@ export class FsCore {
     this.identity = { ...this.identity, coreUuid };
     this.events = new EventFactory(this.identity, () => this.clock.now, 1);
     this.sessions.clear();
+    this.agentLegsOf.clear();
     this.startedUs = this.clock.now;
     this.sessionsSinceStartup = 0;
   }
@@ -91,6 +94,21 @@ export class FsCore {
 
   emit(name: string, s: Session, pre: Pairs = [], post: Pairs = []): SimEvent {
     return this.fire(this.events.channel(name, s.ch, pre, post));
+  }
+
+  /** An agent leg (role agent) created for a caller's call: agentLegsOf finds it. */
+  addAgentLeg(callUuid: string, leg: Session): void {
+    const legs = this.agentLegsOf.get(callUuid);
+    if (legs) legs.push(leg);
+    else this.agentLegsOf.set(callUuid, [leg]);
+  }
+
+  private forgetAgentLeg(s: Session): void {
+    const legs = this.agentLegsOf.get(s.ch.callUuid);
+    if (!legs) return;
+    const i = legs.indexOf(s);
+    if (i !== -1) legs.splice(i, 1);
+    if (legs.length === 0) this.agentLegsOf.delete(s.ch.callUuid);
   }
 
   /** Wakes every wait whose condition now holds. */
@@ -372,6 +390,7 @@ export class FsCore {
     this.setState(s, 'CS_DESTROY');
     ch.destroyed = true;
     this.sessions.delete(ch.uuid);
+    this.forgetAgentLeg(s);
     this.notify();
   }
 

@@ -331,9 +331,8 @@ export class Simulator {
   }
 
   private agentLeg(caller: Session): Session | undefined {
-    let found: Session | undefined;
-    for (const s of this.core.sessions.values()) if (s.role === 'agent' && s.ch.callUuid === caller.uuid) found = s;
-    return found ?? caller.bridge;
+    const legs = this.core.agentLegsOf.get(caller.uuid);
+    return legs?.[legs.length - 1] ?? caller.bridge;
   }
 
   private leg(call: CallHandle | string, leg: Leg): Session {

@@ -64,6 +64,12 @@ export interface HarnessOptions {
   readonly lifecycle?: { readonly config?: DeepPartial<CallwardenConfig['lifecycle']>; readonly options?: RecordingLifecycleOptions };
   /** Wraps the daemon's publisher (metrics count on it). */
   readonly wrapPublisher?: DaemonOptions['wrapPublisher'];
+  /**
+   * Re-check the simulator's waits on every call-state change of the daemon (default true).
+   * The load bench waits on the simulator's model only and turns it off: with thousands of
+   * calls each re-check walks every wait, which would be measured as the daemon's stalls.
+   */
+  readonly wakeSimOnCallUpdates?: boolean;
 }
 
 export interface Harness {
@@ -142,7 +148,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   if (web) await addUsers(daemon, [OPS1]);
   // The simulator's waits re-check on its own model changes; let the daemon's call-state
   // changes wake them too, so one wait can watch both sides.
-  const wake = daemon.registry.calls$.subscribe(() => sim.core.notify());
+  const wake = daemon.registry.calls$.subscribe(() => options.wakeSimOnCallUpdates !== false && sim.core.notify());
   sim.outbound = { host: '127.0.0.1', port: daemon.outboundPort };
   await daemon.inbound.ready();
   await daemon.store.queue.ready();
