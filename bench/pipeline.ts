@@ -3,7 +3,7 @@
 
 import { createServer, connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,7 +187,7 @@ async function replayServer(bytes: Buffer): Promise<{ port: number; send(from: n
   };
 }
 
-async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; heapPerCall: number }> {
+async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; heapPerCall: number; stallLiveMs: number; stallBurstMs: number; burstMs: number }> {
   const replay = await replayServer(cap.bytes);
   const config = defaultsWith({
     node: 'bench',
@@ -214,10 +214,14 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   });
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const t0 = performance.now();
   await replay.send(0, cap.liveUntil);
   await allLive;
   const t1 = performance.now();
+  loop.disable();
+  const stallLiveMs = loop.max / 1e6;
   gc();
   const heapPerCall = (process.memoryUsage().heapUsed - heapBefore) / CALLS;
   const allEnded = new Promise<void>((resolve) => {
@@ -228,14 +232,17 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
       }
     });
   });
+  const burst = monitorEventLoopDelay({ resolution: 1 });
+  burst.enable();
   const t2 = performance.now();
   await replay.send(cap.liveUntil, cap.bytes.length);
   await allEnded;
   const t3 = performance.now();
+  burst.disable();
   sub.unsubscribe();
   await daemon.stop();
   replay.close();
-  return { ms: t1 - t0 + (t3 - t2), heapPerCall };
+  return { ms: t1 - t0 + (t3 - t2), heapPerCall, stallLiveMs, stallBurstMs: burst.max / 1e6, burstMs: t3 - t2 };
 }
 
 function median(xs: number[]): number {
@@ -253,6 +260,9 @@ async function main(): Promise<void> {
     const bare: number[] = [];
     const full: number[] = [];
     const heap: number[] = [];
+    const stallLive: number[] = [];
+    const stallBurst: number[] = [];
+    const burstMs: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       gc();
       const m = modeslBare(cap.bytes);
@@ -266,6 +276,9 @@ async function main(): Promise<void> {
       const p = await pipeline(cap, format);
       full.push(p.ms);
       heap.push(p.heapPerCall);
+      stallLive.push(p.stallLiveMs);
+      stallBurst.push(p.stallBurstMs);
+      burstMs.push(p.burstMs);
     }
     const rate = (ms: number) => Math.round(cap.events / (ms / 1000));
     const base = rate(median(modesl));
@@ -275,6 +288,7 @@ async function main(): Promise<void> {
     row('callwarden FrameParser + event decoding, bare', median(bare));
     row('callwarden full pipeline (TCP → parse → streams → state)', median(full));
     console.log(`  heap per live call (${CALLS} live, after GC): ${(median(heap) / 1024).toFixed(1)} KiB`);
+    console.log(`  longest event-loop stall of the daemon: ${median(stallLive).toFixed(1)} ms while ${CALLS} calls came up, ${median(stallBurst).toFixed(1)} ms while all ${CALLS} hung up at once (burst taken in ${median(burstMs).toFixed(0)} ms)`);
   }
 }
 
