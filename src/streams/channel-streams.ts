@@ -2,25 +2,18 @@
 
 import {
   asyncScheduler,
-  concat,
   defer,
   EMPTY,
   filter,
   finalize,
   map,
-  merge,
   mergeMap,
-  of,
-  switchMap,
-  take,
-  tap,
-  timer,
+  Observable,
   groupBy,
   type GroupedObservable,
-  type MonoTypeOperatorFunction,
-  type Observable,
   type OperatorFunction,
   type SchedulerLike,
+  type Subscription,
 } from 'rxjs';
 import type { EslEvent } from '../esl/frame';
 import { channelFacts, type ChannelFacts } from './freeswitch-fields';
@@ -104,36 +97,53 @@ export function channelStreams(options: ChannelStreamOptions = {}): OperatorFunc
       // 'closed' message. Keyed weakly by the group object, so nothing outlives the group.
       const reasons = new WeakMap<object, CloseReason>();
 
-      const lifetime = (group: GroupedObservable<string, ChannelEventMessage>): Observable<CloseReason> => {
-        const destroyed$ = group.pipe(
-          filter((m) => m.facts.eventName === 'CHANNEL_DESTROY'),
-          map((): CloseReason => 'destroy'),
-        );
-        const graceOver$ = group.pipe(
-          filter((m) => m.facts.eventName === 'CHANNEL_HANGUP_COMPLETE'),
-          take(1),
-          switchMap(() => timer(graceMs, scheduler)),
-          map((): CloseReason => 'grace'),
-        );
-        const expired$ = expire$.pipe(
-          filter((uuid) => uuid === group.key),
-          map((): CloseReason => 'expired'),
-        );
-        return defer(() => {
+      // Uuids the registry asks to close now: one subscription for all channels, dispatched by uuid.
+      const expiring = new Map<string, () => void>();
+      const expireSub = expire$.subscribe((uuid) => expiring.get(uuid)?.());
+
+      /**
+       * One channel's end: CHANNEL_DESTROY, the grace after CHANNEL_HANGUP_COMPLETE, or an
+       * expiry. Written as one subscriber on the group rather than a merge of three filtered
+       * pipes: it runs for every live channel, and each operator is a few hundred bytes of
+       * heap per channel (issue 12: heap per live call).
+       */
+      const lifetime = (group: GroupedObservable<string, ChannelEventMessage>): Observable<CloseReason> =>
+        new Observable<CloseReason>((subscriber) => {
           gauges.openGroups++;
-          return merge(destroyed$, graceOver$, expired$).pipe(
-            take(1),
-            tap((reason) => {
-              reasons.set(group, reason);
-              tombstones.add(group.key);
-              if (reason === 'destroy') gauges.closedByDestroy++;
-              else if (reason === 'grace') gauges.closedByGrace++;
-              else gauges.closedByExpiry++;
-            }),
-            finalize(() => gauges.openGroups--),
-          );
-        }).pipe(counted(gauges));
-      };
+          gauges.activeSubscriptions++;
+          let done = false;
+          let grace: Subscription | undefined;
+          const close = (reason: CloseReason): void => {
+            if (done) return;
+            done = true;
+            reasons.set(group, reason);
+            tombstones.add(group.key);
+            if (reason === 'destroy') gauges.closedByDestroy++;
+            else if (reason === 'grace') gauges.closedByGrace++;
+            else gauges.closedByExpiry++;
+            subscriber.next(reason);
+            subscriber.complete();
+          };
+          const expire = (): void => close('expired');
+          expiring.set(group.key, expire);
+          const events = group.subscribe({
+            next: (m) => {
+              if (m.facts.eventName === 'CHANNEL_DESTROY') close('destroy');
+              else if (m.facts.eventName === 'CHANNEL_HANGUP_COMPLETE' && grace === undefined) {
+                grace = scheduler.schedule(() => close('grace'), graceMs);
+              }
+            },
+            error: (err: unknown) => subscriber.error(err),
+            complete: () => subscriber.complete(),
+          });
+          return () => {
+            events.unsubscribe();
+            grace?.unsubscribe();
+            if (expiring.get(group.key) === expire) expiring.delete(group.key);
+            gauges.openGroups--;
+            gauges.activeSubscriptions--;
+          };
+        });
 
       return source.pipe(
         map(({ node, event }): ChannelEventMessage | undefined => {
@@ -148,15 +158,32 @@ export function channelStreams(options: ChannelStreamOptions = {}): OperatorFunc
         filter((m): m is ChannelEventMessage => m !== undefined),
         groupBy((m) => m.uuid, { duration: lifetime }),
         map((group): ChannelStream => {
-          let node = '';
-          const events$ = group.pipe(tap((m) => (node = m.node)));
-          const closed$ = defer(() => {
-            const reason = reasons.get(group);
-            // No reason: the whole source completed (shutdown), which says nothing about the channel.
-            return reason === undefined ? EMPTY : of<ChannelClosedMessage>({ kind: 'closed', uuid: group.key, node, reason });
+          // The channel's events, then one 'closed' message when its lifetime ended it. One
+          // subscriber per live channel (see lifetime: each operator costs heap per channel).
+          const messages$ = new Observable<ChannelMessage>((subscriber) => {
+            gauges.activeSubscriptions++;
+            let node = '';
+            const events = group.subscribe({
+              next: (m) => {
+                node = m.node;
+                subscriber.next(m);
+              },
+              error: (err: unknown) => subscriber.error(err),
+              complete: () => {
+                const reason = reasons.get(group);
+                // No reason: the whole source completed (shutdown), which says nothing about the channel.
+                if (reason !== undefined) subscriber.next({ kind: 'closed', uuid: group.key, node, reason });
+                subscriber.complete();
+              },
+            });
+            return () => {
+              events.unsubscribe();
+              gauges.activeSubscriptions--;
+            };
           });
-          return { uuid: group.key, messages$: concat(events$, closed$).pipe(counted(gauges)) };
+          return { uuid: group.key, messages$ };
         }),
+        finalize(() => expireSub.unsubscribe()),
       );
     });
 }
@@ -164,12 +191,4 @@ export function channelStreams(options: ChannelStreamOptions = {}): OperatorFunc
 /** channelStreams flattened: every channel's messages, interleaved as they happen. */
 export function channelMessages(options: ChannelStreamOptions = {}): OperatorFunction<NodeEvent, ChannelMessage> {
   return (source) => source.pipe(channelStreams(options), mergeMap((channel) => channel.messages$));
-}
-
-function counted<T>(gauges: StreamGauges): MonoTypeOperatorFunction<T> {
-  return (source) =>
-    defer(() => {
-      gauges.activeSubscriptions++;
-      return source.pipe(finalize(() => gauges.activeSubscriptions--));
-    });
 }

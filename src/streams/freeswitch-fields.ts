@@ -112,7 +112,7 @@ export function channelFacts(event: EslEvent): ChannelFacts | undefined {
   const h = event.headers;
   const uniqueId = uniqueIdOf(event);
   if (uniqueId === undefined) return undefined;
-  return compact({
+  const facts = compact({
     eventName: event.name,
     uniqueId,
     coreUuid: idOf(h['Core-UUID']),
@@ -149,6 +149,24 @@ export function channelFacts(event: EslEvent): ChannelFacts | undefined {
     eavesdropKeys: textOf(h['variable_callwarden_eavesdrop_keys'], 16),
     dialedUser: textOf(h['variable_dialed_user'], FIELD_LIMITS.extension),
   });
+  return event.format === 'plain' ? ownStrings(facts) : facts;
+}
+
+/**
+ * An event-plain header value is a slice of the event's whole header block (V8 keeps slices
+ * as views), so a kept value would keep the block — about 2.7 KB per CHANNEL_CREATE — alive
+ * for as long as the call lives. The few facts a call keeps get strings of their own.
+ * (event-json values are whole strings of their own already.)
+ */
+function ownStrings(facts: ChannelFacts): ChannelFacts {
+  const out = facts as unknown as Record<string, unknown>;
+  for (const key of Object.keys(out)) {
+    const value = out[key];
+    // Prepending then slicing makes V8 flatten a new string of the value's length; the slice
+    // points into that, not into the event.
+    if (typeof value === 'string') out[key] = ` ${value}`.slice(1);
+  }
+  return facts;
 }
 
 /**
