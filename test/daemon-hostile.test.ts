@@ -2,19 +2,20 @@
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { connect, createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { CallControllers, createCallHandler } from '../src/calls';
 import { Daemon, routeSessions } from '../src/daemon';
 import type { RecordingConfig } from '../src/policies';
 import { FrameParser } from '../src/esl/parser';
 import { rxGuardStats } from '../src/rx-guard';
 import { Simulator } from '../src/simulator/simulator';
-import { apiResponse, commandReply, connectReply, jsonEvent, plainEvent } from '../src/simulator/wire';
+import { jsonEvent, plainEvent } from '../src/simulator/wire';
 import type { DeepPartial } from '../src/config';
 import { agentPicksUp, groupDialplan, hotline } from './calls/call-harness';
 import { captureLogger } from './support/capture-logger';
 import { testConfig, tmpOutbox } from './support/daemon-config';
 import { until } from './support/wait';
+import { forgedCallSocket } from './support/forged-call-socket';
 import { hostileValue } from './support/hostile-values';
 
 type HeaderList = Array<[string, string]>;
@@ -120,29 +121,6 @@ class InjectingProxy {
   }
 }
 
-/**
- * A TCP peer on the daemon's outbound port that speaks the handshake as FreeSWITCH does:
- * the reply to `connect` carries the (hostile) channel data; +OK to everything else.
- */
-function hostileCallSocket(port: number, channelData: HeaderList): Socket {
-  const socket = connect({ host: '127.0.0.1', port });
-  let text = '';
-  socket.on('error', () => undefined);
-  socket.on('data', (chunk: Buffer) => {
-    text += chunk.toString('latin1');
-    let end: number;
-    while ((end = text.indexOf('\n\n')) !== -1) {
-      const command = text.slice(0, end);
-      text = text.slice(end + 2);
-      if (socket.destroyed) return;
-      if (command === 'connect') socket.write(connectReply(channelData));
-      else if (command.startsWith('api ')) socket.write(apiResponse('-ERR no such channel\n'));
-      else socket.write(commandReply('+OK'));
-    }
-  });
-  return socket;
-}
-
 describe('daemon under hostile header values (full daemon, both sockets)', function () {
   this.timeout(240_000);
   let sim: Simulator;
@@ -200,7 +178,7 @@ describe('daemon under hostile header values (full daemon, both sockets)', funct
     const connectLeg = `cccccccc-0000-4000-8000-${String(++sentinel).padStart(12, '0')}`;
     const data = headers('CHANNEL_DATA', connectLeg, { variable_callwarden_group: 'hotline', 'Caller-Destination-Number': '5000', ...channelData, 'Core-UUID': CORE, 'Event-Sequence': String(seq++) }, 0);
     data.splice(data.findIndex(([k]) => k === 'Unique-ID'), 1, ['Unique-ID', connectLeg]);
-    const peer = hostileCallSocket(daemon.outboundPort, data);
+    const peer = forgedCallSocket(daemon.outboundPort, data);
     const closed = new Promise<void>((resolve) => peer.once('close', () => resolve()));
     // A connect reply past the parser's limits is refused and the socket closed: that is an answer too.
     await Promise.race([until(daemon.registry.calls$, () => daemon.registry.byLeg(connectLeg) !== undefined, 'the connect reply in the call table', 30_000), closed]);

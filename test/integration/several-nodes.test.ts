@@ -3,7 +3,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -14,12 +13,12 @@ import type { DeepPartial } from '../../src/config';
 import { DaemonMetrics } from '../../src/metrics';
 import type { CallHandle } from '../../src/simulator/simulator';
 import type { ReceivedCommand } from '../../src/simulator/connection';
-import { apiResponse, commandReply, connectReply } from '../../src/simulator/wire';
 import { createStoreKnex, StoreRepository } from '../../src/store';
 import { agentPicksUp, hotline } from '../calls/call-harness';
 import { postOps } from '../calls/live-ops-client';
 import { OpsSubscriber } from '../mqtt/ops-subscriber';
 import { dropPrefixedTables } from '../store/test-backends';
+import { forgedCallSocket } from '../support/forged-call-socket';
 import { hostileValue } from '../support/hostile-values';
 import { inboundApi, startNodeDaemon, startSimNodes, type NodeDaemon, type SimNode } from '../support/node-daemons';
 import { until } from '../support/wait';
@@ -65,26 +64,6 @@ async function hangUp(node: SimNode, d: NodeDaemon, call: CallHandle): Promise<v
   const controller = await d.controllerOf(call.uuid);
   await node.sim.advance(1000);
   await controller.done;
-}
-
-/** A TCP peer on the outbound port answering `connect` with the given channel data (a forged FreeSWITCH). */
-function forgedCallSocket(port: number, channelData: Array<[string, string]>): Socket {
-  const socket = connect({ host: '127.0.0.1', port });
-  let text = '';
-  socket.on('error', () => undefined);
-  socket.on('data', (chunk: Buffer) => {
-    text += chunk.toString('latin1');
-    let end: number;
-    while ((end = text.indexOf('\n\n')) !== -1) {
-      const command = text.slice(0, end);
-      text = text.slice(end + 2);
-      if (socket.destroyed) return;
-      if (command === 'connect') socket.write(connectReply(channelData));
-      else if (command.startsWith('api ')) socket.write(apiResponse('-ERR no such channel\n'));
-      else socket.write(commandReply('+OK'));
-    }
-  });
-  return socket;
 }
 
 describe('one daemon, three FreeSWITCH nodes (esl.nodes)', function () {
