@@ -170,7 +170,10 @@ export async function executeApi(ctx: ApiContext, line: string, afterReply: Afte
       if (s === undefined) return NO_CHANNEL;
       const path = args[1] ?? '';
       const legs = args[2] === 'bleg' ? [s.bridge] : args[2] === 'both' ? [s, s.bridge] : [s];
-      for (const leg of legs) if (leg !== undefined) void core.execute(leg, 'playback', path, undefined);
+      for (const leg of legs) {
+        if (leg === undefined) continue;
+        leg.broadcasts = leg.broadcasts.then(() => (leg.ch.alive ? core.execute(leg, 'playback', path, undefined) : undefined)).catch(() => undefined);
+      }
       return '+OK Message sent\n';
     }
     case 'uuid_record':

@@ -52,6 +52,11 @@ export class Session {
   breakApp = false;
   /** Work to run right after the current application's CHANNEL_EXECUTE_COMPLETE. */
   readonly afterApp: Array<() => Promise<void>> = [];
+  /**
+   * uuid_broadcast queues its playback as a message the channel's own thread runs in order
+   * (switch_ivr_broadcast): a second broadcast waits for the first instead of overlapping it.
+   */
+  broadcasts: Promise<unknown> = Promise.resolve();
   /** Label of the scripted call this leg belongs to (timelines). */
   label: string | undefined;
   role: 'caller' | 'agent' | 'supervisor' | 'leg' = 'caller';
