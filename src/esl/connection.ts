@@ -6,8 +6,9 @@
 // consumed by it and not handed to the next command. On close everything pending is
 // rejected with EslDisconnectedError; the event stream completes but never errors.
 
-import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Observable, Subject } from 'rxjs';
 import * as cmd from './commands';
 import { EslCommandError, EslDisconnectedError, EslProtocolError, EslTimeoutError } from './errors';
@@ -21,6 +22,13 @@ export interface ConnectionOptions {
   readonly commandTimeoutMs?: number;
   /** Largest frame accepted before the stream is declared desynchronised. */
   readonly maxFrameBytes?: number;
+  /**
+   * How long the socket's data may be handled in one turn of the event loop before reading
+   * pauses until the next turn (default 10 ms). libuv reads a busy socket up to 32 times per
+   * turn, so a burst (2,000 hangups at once) would otherwise hold timers, other sockets and
+   * the fsync callbacks for as long as it takes.
+   */
+  readonly readSliceMs?: number;
   readonly logger: Logger;
 }
 
@@ -57,6 +65,11 @@ export class EslConnection {
   private closedError: Error | undefined;
   private readonly commandTimeoutMs: number;
   private readonly log: Logger;
+  private readonly readSliceMs: number;
+  /** When this turn of the event loop started handling the socket's data (undefined: not yet). */
+  private sliceStarted: number | undefined;
+  /** Times reading paused for a turn because a slice was used up (tests and metrics). */
+  yields = 0;
 
   /** Every event this socket delivers. Completes when the socket closes; never errors. */
   readonly events$: Observable<EslEvent> = this.eventsSubject.asObservable();
@@ -73,6 +86,7 @@ export class EslConnection {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
     this.log = options.logger;
     this.parser = new FrameParser({ maxFrameBytes: options.maxFrameBytes });
+    this.readSliceMs = options.readSliceMs ?? 10;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -185,6 +199,22 @@ export class EslConnection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.sliceStarted === undefined) {
+      this.sliceStarted = performance.now();
+      setImmediate(() => (this.sliceStarted = undefined));
+    }
+    this.handleChunk(chunk);
+    if (performance.now() - this.sliceStarted >= this.readSliceMs && !this.socket.destroyed && !this.socket.isPaused()) {
+      // Let the rest of the process run; FreeSWITCH's bytes wait in the socket meanwhile.
+      this.yields++;
+      this.socket.pause();
+      setImmediate(() => {
+        if (!this.socket.destroyed) this.socket.resume();
+      });
+    }
+  }
+
+  private handleChunk(chunk: Buffer): void {
     let frames: EslFrame[];
     try {
       frames = this.parser.push(chunk);
