@@ -266,7 +266,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
    */
   flushed(): Promise<void> {
     const upTo = this.lastSeq;
-    if (upTo <= this.journaledSeq || (this.unjournaled.length === 0 && !this.flushing)) return Promise.resolve();
+    if (upTo <= this.journaledSeq) return Promise.resolve();
     return new Promise((resolve) => this.flushWaiters.push({ upTo, resolve }));
   }
 
@@ -350,7 +350,10 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       }
     })().finally(() => {
       this.flushing = undefined;
-      this.releaseFlushWaiters(true);
+      // Rows accepted while this flush wound down (by a caller its last batch released) are
+      // not on disk yet: they get a flush of their own, and their waiters wait for it.
+      if (this.unjournaled.length > 0) this.scheduleFlush();
+      this.releaseFlushWaiters(false);
       this.wake();
     });
   }

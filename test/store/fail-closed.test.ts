@@ -113,6 +113,40 @@ describe('fail closed', function () {
       await queue.close();
     });
 
+    it("a row written the moment an earlier gate opens waits for its own fsync, not for the end of the batch before it", async () => {
+      const disk: Disk = { full: false };
+      const { queue } = await queueOn(disk);
+      let syncs = 0;
+      let releaseSecond!: () => void;
+      const second = new Promise<void>((r) => (releaseSecond = r));
+      let secondSyncing!: () => void;
+      const secondStarted = new Promise<void>((r) => (secondSyncing = r));
+      disk.onSync = () => {
+        syncs++;
+        if (syncs === 2) secondSyncing();
+        disk.holdSync = syncs >= 2 ? second : undefined;
+      };
+      queue.appendEvidence('call-a', 'decision', { record: true });
+      // The instant call-a's rows are on disk, call-b writes its decision and asks the gate:
+      // before the flush that journaled call-a has even wound down.
+      let bOpened = false;
+      const gateB = new Promise<void>((resolve) => {
+        void queue.flushed().then(() => {
+          queue.appendEvidence('call-b', 'decision', { record: true });
+          void queue.recordingGate().then(() => {
+            bOpened = true;
+            resolve();
+          });
+        });
+      });
+      await secondStarted; // call-b's row is being fsync'd, and held
+      expect(bOpened).to.equal(false);
+      releaseSecond();
+      await gateB;
+      expect(syncs).to.equal(2);
+      await queue.close();
+    });
+
     it('refuses while the outbox cannot be written and reopens by itself once it can; the rows still reach the database', async () => {
       const disk: Disk = { full: false };
       const { queue, repo } = await queueOn(disk);
