@@ -16,6 +16,7 @@ import { defaultDialplan, handBackSteps, Simulator, type CallHandle } from '../.
 import type { EvidenceRecord, RecordingRecord } from '../../src/store';
 import { startWeb, type WebServer } from '../../src/web';
 import { captureLogger, type CapturedLine } from '../support/capture-logger';
+import { controllerLog } from '../support/controller-log';
 import { addUsers, OPS1 } from './live-ops-client';
 import { testConfig, tmpOutbox } from '../support/daemon-config';
 import { until } from '../support/wait';
@@ -127,12 +128,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.lifecycle?.config ? { lifecycle: options.lifecycle.config } : {}),
   });
   const captured = captureLogger();
-  const controllers: CallController[] = [];
-  const waiting = new Map<string, (c: CallController) => void>();
-  const onController = (c: CallController): void => {
-    controllers.push(c);
-    waiting.get(c.callId)?.(c);
-  };
+  const { controllers, onController, controllerOf } = controllerLog();
   // As src/commands/run.ts: one controllers table for the call sockets, adoption and live operations.
   const lifecycle = options.lifecycle ? new RecordingLifecycle(config, captured.logger, options.lifecycle.options) : undefined;
   const table = new CallControllers(lifecycle ? { lifecycle } : {});
@@ -166,10 +162,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log: captured.entries,
     waitForLog: (pattern, timeoutMs) => captured.waitFor(pattern, timeoutMs),
     recordingsDir,
-    controllerOf: (callId) => {
-      const found = controllers.find((c) => c.callId === callId);
-      return found ? Promise.resolve(found) : new Promise((resolve) => waiting.set(callId, resolve));
-    },
+    controllerOf,
     async evidence(callId) {
       await daemon.store.queue.drained();
       return daemon.store.repository.listEvidence(callId);

@@ -14,6 +14,7 @@ import { startWeb, type WebServer } from '../../src/web';
 import { groupDialplan } from '../calls/call-harness';
 import { addUsers, OPS1 } from '../calls/live-ops-client';
 import { captureLogger, type CapturedLogger } from './capture-logger';
+import { controllerLog } from './controller-log';
 import { testConfig, tmpOutbox } from './daemon-config';
 
 /** One simulated FreeSWITCH: `name` is both the daemon's node name and FreeSWITCH's hostname. */
@@ -76,12 +77,7 @@ export async function startNodeDaemon(options: NodeDaemonOptions): Promise<NodeD
     ...(options.liveOps ? { liveOps: { enabled: true }, web: { enabled: true, port: 0 } } : {}),
   });
   const log = captureLogger();
-  const controllers: CallController[] = [];
-  const waiting = new Map<string, (c: CallController) => void>();
-  const onController = (c: CallController): void => {
-    controllers.push(c);
-    waiting.get(c.callId)?.(c);
-  };
+  const { controllers, onController, controllerOf } = controllerLog();
   const table = new CallControllers();
   const agentSide = options.lamp
     ? new AgentSide({ agents: agentsConfigOf({ lamp: { enabled: true, domain: 'pbx.test', refreshSeconds: 0 }, mqtt: { enabled: false } }), recording: config.recording }, log.logger)
@@ -111,10 +107,7 @@ export async function startNodeDaemon(options: NodeDaemonOptions): Promise<NodeD
     nodes: options.nodes,
     log,
     controllers,
-    controllerOf: (callId) => {
-      const found = controllers.find((c) => c.callId === callId);
-      return found ? Promise.resolve(found) : new Promise((resolve) => waiting.set(callId, resolve));
-    },
+    controllerOf,
     async stop() {
       wake.unsubscribe();
       adoption.stop();
