@@ -3,18 +3,18 @@
 // half of them hanging up at once. Issue 12 point 1: deciding event → uuid_record, heap per live
 // call, the longest event-loop stall, whether FreeSWITCH's side ever had to queue.
 
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Socket } from 'node:net';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { CallHandle } from '../src/simulator';
-import { Simulator } from '../src/simulator/simulator';
-import type { SimEvent } from '../src/simulator/events';
 import type { ReceivedCommand } from '../src/simulator/connection';
-import { randomBytes } from 'node:crypto';
-import { groupDialplan, hotline, playing, startHarness, tmpOutbox, type Harness } from '../test/calls/call-harness';
+import type { SimEvent } from '../src/simulator/events';
+import { Simulator } from '../src/simulator/simulator';
 import { createStoreKnex } from '../src/store/store-knex';
+import { groupDialplan, hotline, playing, startHarness, tmpOutbox, type Harness } from '../test/calls/call-harness';
 import { dropPrefixedTables } from '../test/store/test-backends';
 
 const LIVE = Number(process.env.BENCH_LOAD_CALLS ?? 2000);

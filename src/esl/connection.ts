@@ -68,7 +68,7 @@ export class EslConnection {
   private readonly readSliceMs: number;
   /** When this turn of the event loop started handling the socket's data (undefined: not yet). */
   private sliceStarted: number | undefined;
-  /** Times reading paused for a turn because a slice was used up (tests and metrics). */
+  /** Times reading paused for a turn because a slice was used up (tests read it). */
   yields = 0;
 
   /** Every event this socket delivers. Completes when the socket closes; never errors. */
