@@ -5,6 +5,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fork } from 'node:child_process';
+import { Session } from 'node:inspector/promises';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,8 @@ const ModeslParser = require('modesl/lib/esl/Parser');
 const CALLS = Number(process.env.BENCH_CALLS ?? 1000);
 const CHUNK = 64 * 1024;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** `BENCH_FORMATS=json` runs one format only (for profiling). */
+const FORMATS = (process.env.BENCH_FORMATS ?? 'json,plain').split(',') as ('json' | 'plain')[];
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
@@ -245,6 +248,23 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   return { ms: t1 - t0 + (t3 - t2), heapPerCall, stallLiveMs, stallBurstMs: burst.max / 1e6, burstMs: t3 - t2 };
 }
 
+/** `BENCH_PROFILE=dir` writes a CPU profile of each full-pipeline round there (the daemon's share only). */
+async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -252,7 +272,7 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   console.log(`callwarden bench: ${CALLS} concurrent simulated calls, ${ROUNDS} rounds, median shown, ${CHUNK / 1024} KiB chunks`);
-  for (const format of ['json', 'plain'] as const) {
+  for (const format of FORMATS) {
     process.stdout.write(`\n[${format}] capturing the simulator's event stream… `);
     const cap = await capture(format);
     console.log(`${cap.events} events, ${(cap.bytes.length / 1e6).toFixed(1)} MB`);
@@ -273,7 +293,7 @@ async function main(): Promise<void> {
       if (o.events !== cap.events) throw new Error(`our parser saw ${o.events} events, expected ${cap.events}`);
       bare.push(o.ms);
       gc();
-      const p = await pipeline(cap, format);
+      const p = await profiled(`pipeline-${format}-${r}`, () => pipeline(cap, format));
       full.push(p.ms);
       heap.push(p.heapPerCall);
       stallLive.push(p.stallLiveMs);
