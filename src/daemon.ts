@@ -668,7 +668,7 @@ export class Daemon {
     const uuid = session.uuid;
     // The connect reply is the channel's data (its own Event-Sequence): the earliest place
     // the dialplan's callwarden_* variables appear.
-    this.events.next({ node: slot.name, event: { ...session.channelData, name: 'CHANNEL_DATA' } });
+    this.events.next({ node: slot.name, event: { ...(session.takeConnectEvent() ?? session.channelData), name: 'CHANNEL_DATA' } });
     let foreign = 0;
     const sub = session.events$.subscribe(
       guarded(

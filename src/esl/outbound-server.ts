@@ -15,6 +15,7 @@ import { Observable, Subject } from 'rxjs';
 import * as cmd from './commands';
 import { EslConnection } from './connection';
 import type { EslEvent } from './frame';
+import { ownString } from './own-string';
 import type { Logger } from '../logger';
 
 export interface OutboundOptions {
@@ -35,15 +36,55 @@ export function normalisePeer(address: string | undefined): string {
   return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower;
 }
 
+/**
+ * What a session keeps of its `connect` reply for the life of the call: the channel's identity
+ * and node, who dialled what, and the dialplan's callwarden_* variables — what the call and
+ * coaching handlers read. FreeSWITCH sends ~300 headers there, most of them channel variables
+ * (≈18 KiB a call); the whole reply feeds the call table once (`takeConnectEvent`) and is dropped.
+ * Kept values are copied: a slice would keep the reply's whole header block (≈3 KiB) alive.
+ */
+const SESSION_HEADERS: ReadonlySet<string> = new Set([
+  'Event-Name',
+  'Unique-ID',
+  'Core-UUID',
+  'FreeSWITCH-Hostname',
+  'Caller-Caller-ID-Number',
+  'Caller-Destination-Number',
+  'Channel-Call-UUID',
+  'variable_call_uuid',
+  'variable_user_name',
+]);
+const SESSION_VARIABLE_PREFIX = 'variable_callwarden_';
+
+export function isSessionHeader(name: string): boolean {
+  return SESSION_HEADERS.has(name) || name.startsWith(SESSION_VARIABLE_PREFIX);
+}
+
 /** One controlled call leg. */
 export class OutboundSession {
+  /** The CHANNEL_DATA of the `connect` reply, with only the headers a session keeps (isSessionHeader). */
+  readonly channelData: EslEvent;
+  private connectEvent: EslEvent | undefined;
+
   constructor(
     readonly connection: EslConnection,
-    /** The CHANNEL_DATA from the `connect` reply. */
-    readonly channelData: EslEvent,
+    /** The CHANNEL_DATA from the `connect` reply, whole. */
+    channelData: EslEvent,
     /** The peer's address, for refusal and warning lines. */
     readonly peer: string = 'unknown',
-  ) {}
+  ) {
+    const kept: Record<string, string> = {};
+    for (const [name, value] of Object.entries(channelData.headers)) if (isSessionHeader(name)) kept[name] = ownString(value);
+    this.channelData = { ...channelData, headers: kept };
+    this.connectEvent = channelData;
+  }
+
+  /** The whole connect reply, once (the daemon feeds it to the call table); afterwards undefined. */
+  takeConnectEvent(): EslEvent | undefined {
+    const event = this.connectEvent;
+    this.connectEvent = undefined;
+    return event;
+  }
 
   get uuid(): string {
     return this.channelData.headers['Unique-ID'] ?? '';

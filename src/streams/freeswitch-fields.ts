@@ -6,6 +6,7 @@
 // free of control characters, digits one DTMF symbol. Nothing past this file needs to
 // re-validate them or can throw on them.
 
+import { ownString } from '../esl/own-string';
 import type { EslEvent } from '../esl/frame';
 import type { ChannelRow } from './channel-row';
 import { compact } from './compact';
@@ -162,9 +163,7 @@ function ownStrings(facts: ChannelFacts): ChannelFacts {
   const out = facts as unknown as Record<string, unknown>;
   for (const key of Object.keys(out)) {
     const value = out[key];
-    // Prepending then slicing makes V8 flatten a new string of the value's length; the slice
-    // points into that, not into the event.
-    if (typeof value === 'string') out[key] = ` ${value}`.slice(1);
+    if (typeof value === 'string') out[key] = ownString(value);
   }
   return facts;
 }

@@ -26,10 +26,20 @@ describe('OutboundServer', () => {
     const call = sim.placeCall({ from: '+49301234567', to: '5002', name: 'Jürgen Müller' });
     const session = await next;
     expect(session.uuid).to.equal(call.uuid);
+    const whole = session.takeConnectEvent()!;
+    expect(whole.name).to.equal('CHANNEL_DATA');
+    expect(whole.headers['Caller-Caller-ID-Number']).to.equal('+49301234567');
+    expect(whole.headers['Caller-Caller-ID-Name']).to.equal('Jürgen Müller');
+    expect(whole.headers['variable_socket_resume']).to.equal('true');
+    expect(session.takeConnectEvent(), 'the whole reply is handed over once').to.equal(undefined);
+    // What the session keeps for the call's life: identity, who dialled what, callwarden_* variables.
     expect(session.channelData.name).to.equal('CHANNEL_DATA');
     expect(session.channelData.headers['Caller-Caller-ID-Number']).to.equal('+49301234567');
-    expect(session.channelData.headers['Caller-Caller-ID-Name']).to.equal('Jürgen Müller');
-    expect(session.channelData.headers['variable_socket_resume']).to.equal('true');
+    expect(session.channelData.headers['Unique-ID']).to.equal(call.uuid);
+    expect(session.channelData.headers['variable_callwarden_token']).to.equal(whole.headers['variable_callwarden_token']);
+    expect(session.channelData.headers['Caller-Caller-ID-Name']).to.equal(undefined);
+    expect(session.channelData.headers['variable_socket_resume']).to.equal(undefined);
+    expect(Object.keys(session.channelData.headers).length).to.be.below(Object.keys(whole.headers).length / 5);
     const sent = sim.received.filter((r) => r.mode === 'outbound').map((r) => r.line);
     expect(sent).to.deep.equal(['connect', 'myevents', 'linger']);
     session.close();
