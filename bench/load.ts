@@ -2,19 +2,27 @@
 // at BENCH_LOAD_CALLS (default 2,000) live calls arriving and ending continuously, then a burst of
 // half of them hanging up at once. Issue 12 point 1: deciding event → uuid_record, heap per live
 // call, the longest event-loop stall, whether FreeSWITCH's side ever had to queue.
+//
+// FreeSWITCH (the simulator, with the scenario that drives it) runs in a child process, as a real
+// one would: the daemon's process then holds only the daemon, so its heap, its garbage collector
+// and its event loop are measured without the simulator's channel model and work. The latency is
+// taken on the simulator's side, on one clock: from the moment it fires CHANNEL_BRIDGE to the
+// moment the daemon's `api uuid_record … start` arrives on its socket.
 
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import winston from 'winston';
 import type { CallHandle } from '../src/simulator';
 import type { ReceivedCommand } from '../src/simulator/connection';
 import type { SimEvent } from '../src/simulator/events';
 import { Simulator } from '../src/simulator/simulator';
 import { createStoreKnex } from '../src/store/store-knex';
-import { groupDialplan, hotline, playing, startHarness, tmpOutbox, type Harness } from '../test/calls/call-harness';
+import { groupDialplan, hotline, playing, startHarnessDaemon, tmpOutbox } from '../test/calls/call-harness';
 import { dropPrefixedTables } from '../test/store/test-backends';
 
 const LIVE = Number(process.env.BENCH_LOAD_CALLS ?? 2000);
@@ -42,6 +50,28 @@ const PROMPTS = {
 };
 const OPT_IN = { groups: { hotline: hotline({ mode: 'opt-in', prompts: PROMPTS } as never) }, extensions: { '1001': { group: 'hotline' } } };
 
+type Phase = 'ramp' | 'churn' | 'burst';
+
+/** What the FreeSWITCH side asks the daemon's side, and waits for. */
+type Request =
+  | { readonly kind: 'start' | 'end'; readonly phase: Phase }
+  /** Half the calls are live: the heap there and at full load give the cost of one more live call. */
+  | { readonly kind: 'half' }
+  /** Resolve when the daemon has finished these calls (rows written, recordings checked). */
+  | { readonly kind: 'settle'; readonly uuids: readonly string[] };
+
+/** The FreeSWITCH side's figures, at the end. */
+interface SideFigures {
+  readonly placed: number;
+  readonly eventsPerCall: number;
+  readonly ramp: readonly number[];
+  readonly churn: readonly number[];
+  readonly backpressure: number;
+}
+
+type ToDaemon = { readonly port: number } | { readonly id: number; readonly request: Request } | { readonly figures: SideFigures };
+type ToFreeswitch = { readonly outbound: number } | { readonly go: true } | { readonly id: number; readonly done: true };
+
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -66,51 +96,162 @@ function stallMs(h: IntervalHistogram): number {
   return h.max / 1e6;
 }
 
+/** The daemon's process: starts the daemon, answers the FreeSWITCH side, measures heap and stalls, prints. */
 async function main(): Promise<void> {
   const recordingsDir = mkdtempSync(join(tmpdir(), 'callwarden-bench-load-'));
-  let simRef: Simulator | undefined;
-  const sim = new Simulator({ recordingsDir, heartbeatSeconds: 0, sparseRecordings: true, waitTimeoutMs: 60_000, dialplan: groupDialplan(() => simRef!) });
-  simRef = sim;
-  const h: Harness = await startHarness({
-    sim,
+  const child = fork(__filename, ['--freeswitch', recordingsDir], { stdio: 'inherit' });
+  const send = (msg: ToFreeswitch): void => void child.send(msg);
+  const next = <T extends ToDaemon>(pick: (m: ToDaemon) => m is T): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: ToDaemon): void => {
+        if (!pick(m)) return;
+        child.off('message', onMessage);
+        resolve(m);
+      };
+      child.on('message', onMessage);
+      child.once('exit', (code) => reject(new Error(`the FreeSWITCH side exited (${code}) before it finished`)));
+    });
+  const { port } = await next((m): m is { port: number } => 'port' in m);
+
+  // The production level and a real formatter; the lines are counted, not kept or printed.
+  let logLines = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines++;
+      done();
+    },
+  });
+  const logger = winston.createLogger({ level: 'info', format: winston.format.combine(winston.format.timestamp(), winston.format.json()), transports: [new winston.transports.Stream({ stream: sink })] });
+  const d = await startHarnessDaemon(port, {
+    logger,
     ...(MYSQL_URL ? { store: { client: 'mysql2', url: MYSQL_URL, tablePrefix: TABLE_PREFIX, outboxDir: tmpOutbox() } as never } : {}),
     recording: OPT_IN,
     recordingsDir,
-    wakeSimOnCallUpdates: false,
     coaching: { enabled: true, legalNoticeAcknowledged: true, supervisors: { '2001': { extensions: ['1001'], groups: [] } } },
   });
-  const { daemon } = h;
+  send({ outbound: d.daemon.outboundPort });
+  await d.ready();
 
-  // Wall-clock marks: when the simulator fires the deciding event (the agent answered:
-  // CHANNEL_BRIDGE; the caller's 1 came before it), and when the daemon writes its uuid_record
-  // for that call on the socket (issue 12: "written on the socket"). Only the daemon writes api
-  // commands, so a socket write that starts with one is the daemon's.
+  const loops = new Map<Phase, IntervalHistogram>();
+  const seconds = new Map<Phase, number>();
+  const began = new Map<Phase, number>();
+  let heapBefore = 0;
+  let heapHalf = 0;
+  let liveHalf = 0;
+  let heapLive = 0;
+  let liveCalls = 0;
+  const serve = async (request: Request): Promise<void> => {
+    if (request.kind === 'settle') {
+      await Promise.all(request.uuids.map(async (uuid) => (await d.controllerOf(uuid)).done));
+      return;
+    }
+    if (request.kind === 'half') {
+      heapHalf = heap();
+      liveHalf = d.daemon.registry.size;
+      return;
+    }
+    if (request.kind === 'start') {
+      if (request.phase === 'ramp') heapBefore = heap();
+      const h = monitorEventLoopDelay({ resolution: 1 });
+      loops.set(request.phase, h);
+      began.set(request.phase, performance.now());
+      h.enable();
+      return;
+    }
+    loops.get(request.phase)!.disable();
+    seconds.set(request.phase, (performance.now() - began.get(request.phase)!) / 1000);
+    if (request.phase === 'ramp') {
+      heapLive = heap();
+      liveCalls = d.daemon.registry.size;
+    }
+  };
+  child.on('message', (m: ToDaemon) => {
+    if (!('request' in m)) return;
+    void serve(m.request).then(() => send({ id: m.id, done: true }));
+  });
+  const figuresArrive = next((m): m is { figures: SideFigures } => 'figures' in m);
+  send({ go: true });
+  const { figures } = await figuresArrive;
+
+  const r = stats(figures.ramp);
+  const tenth = Math.max(1, Math.floor(figures.ramp.length / 10));
+  const first = stats(figures.ramp.slice(0, tenth));
+  const last = stats(figures.ramp.slice(-tenth));
+  const c = stats(figures.churn);
+  const stall = (p: Phase): string => `${stallMs(loops.get(p)!).toFixed(1)} ms (${seconds.get(p)!.toFixed(1)} s)`;
+  out(`[load] the daemon with consent flow, call controllers, recorder and coaching; FreeSWITCH simulated in another process; ${MYSQL_URL ? 'MariaDB' : 'in-memory SQLite'}, outbox fsync'd`);
+  out(`  ${figures.placed} calls placed (waves of ${WAVE}: consent menu, DTMF 1, recording-started, bridge), ${figures.eventsPerCall.toFixed(0)} events fired per call`);
+  out(`  deciding event (CHANNEL_BRIDGE fired by the simulator) → the daemon's uuid_record arriving at the simulator, wall clock:`);
+  out(`    ramp to ${LIVE} live, first ${tenth}   p50 ${ms(first.p50)}  p99 ${ms(first.p99)}  max ${ms(first.max)}`);
+  out(`    ramp to ${LIVE} live, last ${tenth}    p50 ${ms(last.p50)}  p99 ${ms(last.p99)}  max ${ms(last.max)}   (last/first p50 ${(last.p50 / first.p50).toFixed(2)}×)`);
+  out(`    ramp, all ${String(figures.ramp.length).padEnd(13)}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  max ${ms(r.max)}`);
+  out(`    at ${LIVE} live, ${figures.churn.length} arriving as others end   p50 ${ms(c.p50)}  p99 ${ms(c.p99)}  max ${ms(c.max)}`);
+  const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+  out(`  heap per live call, the daemon's process alone, after GC: ${kib((heapLive - heapHalf) / (liveCalls - liveHalf))} from ${liveHalf} to ${liveCalls} live; ${kib((heapLive - heapBefore) / liveCalls)} from none to ${liveCalls} live (with code compiled on the way)`);
+  out(`  longest event-loop stall of the daemon: ramp ${stall('ramp')}, churn ${stall('churn')}, burst ${stall('burst')}`);
+  out(`  burst: ${BURST} simultaneous hangups finished (rows written, recordings checked) in ${seconds.get('burst')!.toFixed(2)} s`);
+  out(`  log lines at level info: ${logLines} (${(logLines / figures.placed).toFixed(1)} per call)`);
+  out(`  FreeSWITCH's side had to queue (a socket write found the daemon's socket full): ${figures.backpressure} time(s)`);
+  await d.stop();
+  child.kill();
+  rmSync(recordingsDir, { recursive: true, force: true });
+  if (MYSQL_URL) {
+    const knex = createStoreKnex({ client: 'mysql2', url: MYSQL_URL });
+    await dropPrefixedTables(knex, TABLE_PREFIX);
+    await knex.destroy();
+  }
+}
+
+/** The FreeSWITCH side (a child process): the simulator and the calls it is made to carry. */
+async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.Process): Promise<void> {
+  const send = (msg: ToDaemon): void => void parent.send!(msg);
+  const waiting = new Map<number, () => void>();
+  let asked = 0;
+  let goAhead!: () => void;
+  const go = new Promise<void>((resolve) => (goAhead = resolve));
+  let sim!: Simulator;
+  parent.on('message', (m: ToFreeswitch) => {
+    if ('outbound' in m) sim.outbound = { host: '127.0.0.1', port: m.outbound };
+    else if ('go' in m) goAhead();
+    else if ('done' in m) waiting.get(m.id)?.();
+  });
+  const ask = (request: Request): Promise<void> =>
+    new Promise((resolve) => {
+      const id = ++asked;
+      waiting.set(id, () => {
+        waiting.delete(id);
+        resolve();
+      });
+      send({ id, request });
+    });
+
+  sim = new Simulator({ recordingsDir, heartbeatSeconds: 0, sparseRecordings: true, waitTimeoutMs: 60_000, dialplan: groupDialplan(() => sim) });
+  // The simulator's logs of every event and command are for tests' assertions: here they are
+  // counted and timed, not kept. Commands are logged as they are parsed off the socket.
   const bridgedAt = new Map<string, number>();
   const recordAt = new Map<string, number>();
-  let waitingFor: { uuid: string; resolve: () => void } | undefined;
-  // The simulator's logs of every event and command are for tests' assertions: here they are
-  // counted and not kept, so the heap figure is the daemon's and the channel model's, not a log's.
+  let recordWanted: { uuid: string; resolve: () => void } | undefined;
   let eventsFired = 0;
-  const log = sim.events as SimEvent[];
-  log.push = (...events: SimEvent[]): number => {
+  (sim.events as SimEvent[]).push = (...events: SimEvent[]): number => {
     for (const e of events) if (e.name === 'CHANNEL_BRIDGE' && e.uuid !== undefined && !bridgedAt.has(e.uuid)) bridgedAt.set(e.uuid, performance.now());
     eventsFired += events.length;
     return 0;
   };
-  const received = sim.received as ReceivedCommand[];
-  received.push = (): number => 0;
-  const write = Socket.prototype.write as (this: Socket, data: unknown, ...rest: unknown[]) => boolean;
-  Socket.prototype.write = function (this: Socket, data: unknown, ...rest: unknown[]): boolean {
-    const head = typeof data === 'string' ? data.slice(0, 64) : Buffer.isBuffer(data) ? data.toString('latin1', 0, 64) : '';
-    const m = /^api uuid_record (\S+) start /.exec(head);
-    if (m && !recordAt.has(m[1]!)) {
-      recordAt.set(m[1]!, performance.now());
-      if (waitingFor?.uuid === m[1]) waitingFor.resolve();
+  (sim.received as ReceivedCommand[]).push = (...commands: ReceivedCommand[]): number => {
+    for (const c of commands) {
+      const m = /^api uuid_record (\S+) start /.exec(c.line);
+      if (m && !recordAt.has(m[1]!)) {
+        recordAt.set(m[1]!, performance.now());
+        if (recordWanted?.uuid === m[1]) recordWanted.resolve();
+      }
     }
-    return write.call(this, data, ...rest);
-  } as typeof Socket.prototype.write;
-  const recordSent = (uuid: string): Promise<void> =>
-    recordAt.has(uuid) ? Promise.resolve() : new Promise((resolve) => (waitingFor = { uuid, resolve }));
+    return 0;
+  };
+  const recordArrived = (uuid: string): Promise<void> =>
+    recordAt.has(uuid) ? Promise.resolve() : new Promise((resolve) => (recordWanted = { uuid, resolve }));
+
+  send({ port: await sim.listen(0) });
+  await go;
 
   let placed = 0;
   const live: CallHandle[] = [];
@@ -130,91 +271,60 @@ async function main(): Promise<void> {
     }
     for (const c of calls) {
       await sim.agentAnswers(c, '1001');
-      await recordSent(c.uuid);
+      await recordArrived(c.uuid);
       const from = bridgedAt.get(c.uuid);
       const to = recordAt.get(c.uuid)!;
       if (from === undefined || to < from) throw new Error(`${c.uuid}: uuid_record came before the bridge; the bench measures the wrong event`);
       latencies.push(to - from);
       bridgedAt.delete(c.uuid);
+      recordAt.delete(c.uuid);
       live.push(c);
     }
   }
 
   /** Hangs up calls and resolves when the daemon has finished each (row, recording checked). */
   async function hangUp(calls: readonly CallHandle[]): Promise<void> {
-    const controllers = await Promise.all(calls.map((c) => h.controllerOf(c.uuid)));
     for (const c of calls) sim.hangup(c);
     await sim.advance(1000);
-    await Promise.all(controllers.map((c) => c.done));
+    await ask({ kind: 'settle', uuids: calls.map((c) => c.uuid) });
   }
 
-  await daemon.store.queue.ready();
-  const heapBefore = heap();
-  const eventsBefore = eventsFired;
-  const rampLoop = monitorEventLoopDelay({ resolution: 1 });
-  rampLoop.enable();
   const ramp: number[] = [];
+  const churn: number[] = [];
   const started = performance.now();
+  await ask({ kind: 'start', phase: 'ramp' });
+  const eventsBefore = eventsFired;
+  let halfMarked = false;
   while (live.length < LIVE) {
+    if (!halfMarked && live.length >= LIVE / 2) {
+      halfMarked = true;
+      await ask({ kind: 'half' });
+    }
     await wave(Math.min(WAVE, LIVE - live.length), ramp);
     progress(`${live.length} live calls after ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
-  const rampSeconds = (performance.now() - started) / 1000;
-  rampLoop.disable();
-  const heapLive = heap();
-  const liveCalls = daemon.registry.size;
+  await ask({ kind: 'end', phase: 'ramp' });
 
   // Continuous arrivals and departures at full load: the oldest call ends, a new one arrives.
-  const churnLoop = monitorEventLoopDelay({ resolution: 1 });
-  churnLoop.enable();
-  const churn: number[] = [];
-  const churnStarted = performance.now();
+  await ask({ kind: 'start', phase: 'churn' });
   for (let i = 0; i < CHURN; i += 10) {
     const leaving = live.splice(0, 10);
     await hangUp(leaving);
     await wave(leaving.length, churn);
   }
-  const churnSeconds = (performance.now() - churnStarted) / 1000;
-  churnLoop.disable();
+  await ask({ kind: 'end', phase: 'churn' });
   const eventsPerCall = (eventsFired - eventsBefore) / placed;
 
   // The burst: half the calls hang up in the same instant.
-  const burstLoop = monitorEventLoopDelay({ resolution: 1 });
-  burstLoop.enable();
-  const burstStarted = performance.now();
+  await ask({ kind: 'start', phase: 'burst' });
   await hangUp(live.splice(0, BURST));
-  const burstSeconds = (performance.now() - burstStarted) / 1000;
-  burstLoop.disable();
-
-  const r = stats(ramp);
-  const tenth = Math.max(1, Math.floor(ramp.length / 10));
-  const first = stats(ramp.slice(0, tenth));
-  const last = stats(ramp.slice(-tenth));
-  const c = stats(churn);
-  out(`[load] the daemon with consent flow, call controllers, recorder and coaching; simulator in the same process; ${MYSQL_URL ? 'MariaDB' : 'in-memory SQLite'}, outbox fsync'd`);
-  out(`  ${placed} calls placed (waves of ${WAVE}: consent menu, DTMF 1, recording-started, bridge), ${eventsPerCall.toFixed(0)} events fired per call`);
-  out(`  deciding event (CHANNEL_BRIDGE fired by the simulator) → uuid_record written on the daemon's socket, wall clock:`);
-  out(`    ramp to ${LIVE} live, first ${tenth}   p50 ${ms(first.p50)}  p99 ${ms(first.p99)}  max ${ms(first.max)}`);
-  out(`    ramp to ${LIVE} live, last ${tenth}    p50 ${ms(last.p50)}  p99 ${ms(last.p99)}  max ${ms(last.max)}   (last/first p50 ${(last.p50 / first.p50).toFixed(2)}×)`);
-  out(`    ramp, all ${String(ramp.length).padEnd(13)}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  max ${ms(r.max)}`);
-  out(`    at ${LIVE} live, ${churn.length} arriving as others end   p50 ${ms(c.p50)}  p99 ${ms(c.p99)}  max ${ms(c.max)}`);
-  out(`  heap per live call (${liveCalls} live, after GC; daemon + the simulator's channel model): ${((heapLive - heapBefore) / liveCalls / 1024).toFixed(1)} KiB`);
-  out(`  longest event-loop stall: ramp ${stallMs(rampLoop).toFixed(1)} ms (${rampSeconds.toFixed(1)} s), churn ${stallMs(churnLoop).toFixed(1)} ms (${churnSeconds.toFixed(1)} s), burst ${stallMs(burstLoop).toFixed(1)} ms`);
-  out(`  burst: ${BURST} simultaneous hangups finished (rows written, recordings checked) in ${burstSeconds.toFixed(2)} s`);
-  out(`  FreeSWITCH's side had to queue (a socket write found the daemon's socket full): ${sim.backpressureCount} time(s)`);
-  await h.stop();
-  rmSync(recordingsDir, { recursive: true, force: true });
-  if (MYSQL_URL) {
-    const knex = createStoreKnex({ client: 'mysql2', url: MYSQL_URL });
-    await dropPrefixedTables(knex, TABLE_PREFIX);
-    await knex.destroy();
-  }
+  await ask({ kind: 'end', phase: 'burst' });
+  send({ figures: { placed, eventsPerCall, ramp, churn, backpressure: sim.backpressureCount } });
 }
 
-main().then(
-  () => process.exit(0),
-  (err: Error) => {
-    process.stderr.write(`${err.stack ?? err.message}\n`);
-    process.exit(1);
-  },
-);
+const fail = (err: Error): void => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(1);
+};
+if (process.argv[2] === '--freeswitch') freeswitch(process.argv[3]!, process).catch(fail);
+else main().then(() => process.exit(0), fail);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { adoptRunningCalls, CallControllers, createCallHandler, type CallAdoption, type CallController } from '../../src/calls';
 import { Coaching, type CoachingConfig, type LiveOpsConfig } from '../../src/coaching';
 import type { CallwardenConfig, DeepPartial } from '../../src/config';
+import type { Logger } from '../../src/logger';
 import { Daemon, routeSessions, type DaemonOptions } from '../../src/daemon';
 import { RecordingLifecycle, type RecordingLifecycleOptions } from '../../src/lifecycle/recording-lifecycle';
 import type { GroupSettings, RecordingConfig } from '../../src/policies';
@@ -117,7 +118,50 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     new Simulator({ recordingsDir, heartbeatSeconds: 0, dialplan: groupDialplan(() => simRef as Simulator, options.vars) });
   simRef = sim;
   const port = sim.port ?? (await sim.listen(0));
-  const config = testConfig(options.eslPort ?? port, {
+  const { onTable, sim: _sim, eslPort, ...rest } = options;
+  const parts = await startHarnessDaemon(eslPort ?? port, {
+    ...rest,
+    recordingsDir,
+    ...(onTable ? { onTable: (table: CallControllers, config: CallwardenConfig) => onTable(table, sim, config) } : {}),
+  });
+  // The simulator's waits re-check on its own model changes; let the daemon's call-state
+  // changes wake them too, so one wait can watch both sides.
+  const wake = parts.daemon.registry.calls$.subscribe(() => options.wakeSimOnCallUpdates !== false && sim.core.notify());
+  sim.outbound = { host: '127.0.0.1', port: parts.daemon.outboundPort };
+  await parts.ready();
+  return {
+    ...parts,
+    sim,
+    async stop() {
+      wake.unsubscribe();
+      await parts.stop();
+      if (!options.sim) await sim.stop();
+    },
+  };
+}
+
+/** What startHarness starts on the daemon's side, for a FreeSWITCH that is not in this process (the load bench's). */
+export type HarnessDaemon = Omit<Harness, 'sim'> & {
+  /** Resolves once the inbound connection is up, the store migrated and the agents' consents on file. */
+  ready(): Promise<void>;
+};
+
+/**
+ * The daemon as src/commands/run.ts composes it (call handler, adoption, coaching, lifecycle,
+ * web as asked), connected to the FreeSWITCH at `eslPort`. Its outbound port is
+ * `daemon.outboundPort`: tell FreeSWITCH (the simulator's `outbound`) before `ready()`.
+ */
+export async function startHarnessDaemon(
+  eslPort: number,
+  options: Omit<HarnessOptions, 'sim' | 'onTable' | 'eslPort'> & {
+    readonly recordingsDir: string;
+    readonly onTable?: (table: CallControllers, config: CallwardenConfig) => void;
+    /** Log here instead of into memory (the load bench: thousands of calls' debug lines are not the daemon's heap). */
+    readonly logger?: Logger;
+  },
+): Promise<HarnessDaemon> {
+  const { recordingsDir } = options;
+  const config = testConfig(eslPort, {
     store: options.store ?? { filename: ':memory:', outboxDir: tmpOutbox() },
     recording: { legalNoticeAcknowledged: true, directory: recordingsDir, format: 'wav', ...options.recording } as DeepPartial<RecordingConfig>,
     ...(options.coaching ? { coaching: options.coaching } : {}),
@@ -128,31 +172,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.lifecycle?.config ? { lifecycle: options.lifecycle.config } : {}),
   });
   const captured = captureLogger();
+  const log = options.logger ?? captured.logger;
   const { controllers, onController, controllerOf } = controllerLog();
   // As src/commands/run.ts: one controllers table for the call sockets, adoption and live operations.
-  const lifecycle = options.lifecycle ? new RecordingLifecycle(config, captured.logger, options.lifecycle.options) : undefined;
+  const lifecycle = options.lifecycle ? new RecordingLifecycle(config, log, options.lifecycle.options) : undefined;
   const table = new CallControllers(lifecycle ? { lifecycle } : {});
-  options.onTable?.(table, sim, config);
-  const handler = createCallHandler({ recording: config.recording, logger: captured.logger, controllers: table, onController });
-  const coaching = options.coaching ? new Coaching(config, captured.logger) : undefined;
-  const daemon = new Daemon(config, captured.logger, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0, ...(options.wrapPublisher ? { wrapPublisher: options.wrapPublisher } : {}) });
+  options.onTable?.(table, config);
+  const handler = createCallHandler({ recording: config.recording, logger: log, controllers: table, onController });
+  const coaching = options.coaching ? new Coaching(config, log) : undefined;
+  const daemon = new Daemon(config, log, { onSession: routeSessions({ calls: handler, ...(coaching ? { coaching: coaching.handler } : {}) }), resyncIntervalMs: 0, ...(options.wrapPublisher ? { wrapPublisher: options.wrapPublisher } : {}) });
   await daemon.start();
   await lifecycle?.start(daemon);
-  const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: captured.logger, controllers: table, onController });
+  const adoption: CallAdoption = adoptRunningCalls(daemon, { recording: config.recording, logger: log, controllers: table, onController });
   await coaching?.start(daemon);
-  const web = options.liveOps ? await startWeb(config, daemon, table, captured.logger) : undefined;
+  const web = options.liveOps ? await startWeb(config, daemon, table, log) : undefined;
   if (web) await addUsers(daemon, [OPS1]);
-  // The simulator's waits re-check on its own model changes; let the daemon's call-state
-  // changes wake them too, so one wait can watch both sides.
-  const wake = daemon.registry.calls$.subscribe(() => options.wakeSimOnCallUpdates !== false && sim.core.notify());
-  sim.outbound = { host: '127.0.0.1', port: daemon.outboundPort };
-  await daemon.inbound.ready();
-  await daemon.store.queue.ready();
-  for (const extension of options.consenting ?? ['1001', '1002']) {
-    await daemon.store.repository.recordAgentConsent({ extension, signedAt: new Date(Date.now() - 60_000), documentRef: `consent-${extension}.pdf` });
-  }
   return {
-    sim,
     daemon,
     config,
     controllers,
@@ -163,6 +198,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     waitForLog: (pattern, timeoutMs) => captured.waitFor(pattern, timeoutMs),
     recordingsDir,
     controllerOf,
+    async ready() {
+      await daemon.inbound.ready();
+      await daemon.store.queue.ready();
+      for (const extension of options.consenting ?? ['1001', '1002']) {
+        await daemon.store.repository.recordAgentConsent({ extension, signedAt: new Date(Date.now() - 60_000), documentRef: `consent-${extension}.pdf` });
+      }
+    },
     async evidence(callId) {
       await daemon.store.queue.drained();
       return daemon.store.repository.listEvidence(callId);
@@ -172,13 +214,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return daemon.store.repository.listRecordings(callId);
     },
     async stop() {
-      wake.unsubscribe();
       adoption.stop();
       await web?.close();
       await coaching?.stop();
       await lifecycle?.stop();
       await daemon.stop();
-      if (!options.sim) await sim.stop();
     },
   };
 }
