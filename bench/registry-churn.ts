@@ -2,6 +2,8 @@
 // calls, 50 at a time — printing the heap as calls finish. The registry keeps a bounded set of
 // recently ended channel UUIDs (10,000 tombstones: late events after CHANNEL_DESTROY are dropped),
 // which fills during the first 5,000 two-leg calls; after that the heap must stay flat.
+// "Heap" here is heapUsed + arrayBuffers (process.memoryUsage()): a typed array's backing
+// store lives outside V8's heap, so heapUsed alone would not count memory kept that way.
 
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_TOMBSTONE_CAPACITY } from '../src/streams/channel-streams';
@@ -13,7 +15,8 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const heap = (): number => {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 };
 
 const at = new Map<number, number>();
@@ -26,7 +29,7 @@ at.set(CALLS, heap());
 const leaked = r.registry.size + r.registry.routeCount + r.registry.gauges.openGroups + r.registry.gauges.activeSubscriptions;
 const mib = (b: number): string => `${(b / 1048576).toFixed(2)} MiB`;
 console.log(`registry churn: ${CALLS} calls (50 concurrent) in ${seconds.toFixed(1)} s, ${Math.round(CALLS / seconds)} calls/s`);
-console.log(`  heap after GC: ${MARKS.map((n) => `${n.toLocaleString('en')} calls ${mib(at.get(n)!)}`).join(', ')}`);
+console.log(`  heap after GC (heapUsed + arrayBuffers): ${MARKS.map((n) => `${n.toLocaleString('en')} calls ${mib(at.get(n)!)}`).join(', ')}`);
 const first = at.get(MARKS[0]!)!;
 const full = at.get(10_000);
 const end = at.get(CALLS)!;
