@@ -10,6 +10,7 @@ import type { NodeEvent } from '../../src/streams/node-event';
 import { newStreamGauges } from '../../src/streams/stream-gauges';
 import { tracesAvailable } from '../support/traces';
 import { CALLER, traceEvents } from './fixtures';
+import { channelEvent, newClock } from './synthetic';
 
 const label = (m: ChannelMessage) => (m.kind === 'event' ? m.event.name : `closed:${m.reason}`);
 
@@ -136,5 +137,36 @@ const LABELS = {
       expectObservable(hot<NodeEvent>('-b-|', { b: heartbeat }).pipe(channelMessages(options({ gauges })))).toBe('---|');
     });
     expect(gauges.openGroups).to.equal(0);
+  });
+});
+
+describe('streams/channel-streams: the close reason', () => {
+  it('reaches every consumer of a channel even when one of them closes another channel on the spot', () => {
+    // The reason is handed from the lifetime to the consumers while groupBy completes the
+    // group; a consumer reacting to 'closed' by ending another channel must not lose it
+    // for the consumers after it.
+    const clock = newClock();
+    const [a, b] = ['aaaaaaaa-0000-4000-8000-000000000001', 'bbbbbbbb-0000-4000-8000-000000000002'];
+    const source = new Subject<NodeEvent>();
+    const send = (name: string, uuid: string): void => source.next({ node: 'fs1', event: channelEvent(clock, name, uuid) });
+    const seen: string[] = [];
+    source.pipe(channelStreams()).subscribe((channel) => {
+      for (const consumer of ['first', 'second']) {
+        channel.messages$.subscribe((m) => {
+          seen.push(`${consumer} ${m.uuid.slice(0, 1)} ${label(m)}`);
+          if (consumer === 'first' && m.uuid === a && m.kind === 'closed') send('CHANNEL_DESTROY', b);
+        });
+      }
+    });
+    send('CHANNEL_CREATE', a);
+    send('CHANNEL_CREATE', b);
+    send('CHANNEL_DESTROY', a);
+    source.complete();
+    expect(seen.filter((line) => line.includes('closed'))).to.deep.equal([
+      'first a closed:destroy',
+      'first b closed:destroy',
+      'second b closed:destroy',
+      'second a closed:destroy',
+    ]);
   });
 });
