@@ -24,6 +24,7 @@ import { Simulator } from '../src/simulator/simulator';
 import { createStoreKnex } from '../src/store/store-knex';
 import { groupDialplan, hotline, playing, startHarnessDaemon, tmpOutbox } from '../test/calls/call-harness';
 import { dropPrefixedTables } from '../test/store/test-backends';
+import { target } from './target';
 
 const LIVE = Number(process.env.BENCH_LOAD_CALLS ?? 2000);
 /** Calls set up at once (their prompts overlap); agents then answer one after another. */
@@ -192,6 +193,10 @@ async function main(): Promise<void> {
   out(`  burst: ${BURST} simultaneous hangups finished (rows written, recordings checked) in ${seconds.get('burst')!.toFixed(2)} s`);
   out(`  log lines at level info: ${logLines} (${(logLines / figures.placed).toFixed(1)} per call)`);
   out(`  FreeSWITCH's side had to queue (a socket write found the daemon's socket full): ${figures.backpressure} time(s)`);
+  const perCall = (heapLive - heapHalf) / (liveCalls - liveHalf);
+  target(`deciding event → uuid_record p99 at ${LIVE} live`, `ramp ${r.p99.toFixed(1)} ms, churn ${c.p99.toFixed(1)} ms`, '< 1 ms', Math.max(r.p99, c.p99) < 1);
+  target('heap per live call, the whole daemon', kib(perCall), '≤ 10 KiB', perCall <= 10 * 1024);
+  target(`longest stall, ${BURST} hangups at once, the whole daemon`, `${stallMs(loops.get('burst')!).toFixed(1)} ms`, '≤ 50 ms', stallMs(loops.get('burst')!) <= 50);
   await d.stop();
   child.kill();
   rmSync(recordingsDir, { recursive: true, force: true });

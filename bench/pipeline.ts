@@ -16,6 +16,7 @@ import { frameToEvent } from '../src/esl/event';
 import { FrameParser } from '../src/esl/parser';
 import { Simulator } from '../src/simulator/simulator';
 import { captureLogger } from '../test/support/capture-logger';
+import { target } from './target';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const ModeslParser = require('modesl/lib/esl/Parser');
 
@@ -309,6 +310,10 @@ async function main(): Promise<void> {
     row('callwarden full pipeline (TCP → parse → streams → state)', median(full));
     console.log(`  heap per live call (${CALLS} live, after GC): ${(median(heap) / 1024).toFixed(1)} KiB`);
     console.log(`  longest event-loop stall of the daemon: ${median(stallLive).toFixed(1)} ms while ${CALLS} calls came up, ${median(stallBurst).toFixed(1)} ms while all ${CALLS} hung up at once (burst taken in ${median(burstMs).toFixed(0)} ms)`);
+    const ratio = rate(median(full)) / base;
+    target(`full pipeline vs modesl's bare parser (${format})`, `${ratio.toFixed(2)}×`, '≥ 0.8×', ratio >= 0.8);
+    target(`heap per live call, call tracking alone (${format})`, `${(median(heap) / 1024).toFixed(1)} KiB`, '≤ 10 KiB', median(heap) <= 10 * 1024);
+    target(`longest stall, ${CALLS} hangups at once, daemon alone (${format})`, `${median(stallBurst).toFixed(1)} ms`, '≤ 50 ms', median(stallBurst) <= 50);
   }
 }
 

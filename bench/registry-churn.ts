@@ -10,6 +10,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { churnRegistry } from '../test/streams/registry-churn';
+import { target } from './target';
 
 const CALLS = Number(process.env.BENCH_CHURN_CALLS ?? 100_000);
 const MARKS = [1_000, 10_000, 50_000, CALLS].filter((n, i, all) => n <= CALLS && all.indexOf(n) === i);
@@ -36,7 +37,7 @@ const first = at.get(MARKS[0]!)!;
 const full = at.get(10_000);
 const end = at.get(CALLS)!;
 const percent = (from: number): string => `${(((end - from) / from) * 100).toFixed(1)} %`;
-console.log(`  after ${CALLS.toLocaleString('en')} vs after the first 1,000: ${percent(first)} (issue 12's target: within 5 %)`);
+target(`heap after ${CALLS.toLocaleString('en')} calls vs after the first 1,000`, percent(first), 'within 5 %', Math.abs((end - first) / first) <= 0.05);
 if (full !== undefined && CALLS > 10_000) console.log(`  after ${CALLS.toLocaleString('en')} vs after 10,000: ${percent(full)}`);
 console.log(`  calls ended ${r.ended}/${CALLS}; registry entries, routes, groups and subscriptions left: ${leaked}`);
 if (r.ended !== CALLS || leaked !== 0) process.exitCode = 1;
