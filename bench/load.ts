@@ -6,12 +6,13 @@
 // FreeSWITCH (the simulator, with the scenario that drives it) runs in a child process, as a real
 // one would: the daemon's process then holds only the daemon, so its heap, its garbage collector
 // and its event loop are measured without the simulator's channel model and work. The latency is
-// taken on the simulator's side, on one clock: from the moment it fires CHANNEL_BRIDGE to the
-// moment the daemon's `api uuid_record … start` arrives on its socket.
+// taken from the moment the simulator fires CHANNEL_BRIDGE to the moment the daemon writes its
+// `api uuid_record … start` on its socket, on the machine's clock in both processes.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
@@ -65,8 +66,9 @@ type Request =
 interface SideFigures {
   readonly placed: number;
   readonly eventsPerCall: number;
-  readonly ramp: readonly number[];
-  readonly churn: readonly number[];
+  /** Each call of the phase, in order: its uuid and when the simulator fired its CHANNEL_BRIDGE (wallMs). */
+  readonly ramp: ReadonlyArray<readonly [string, number]>;
+  readonly churn: ReadonlyArray<readonly [string, number]>;
   readonly backpressure: number;
 }
 
@@ -86,6 +88,14 @@ function stats(values: readonly number[]): { p50: number; p99: number; max: numb
 const ms = (v: number): string => `${v.toFixed(2).padStart(7)} ms`;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const progress = (line: string): void => void process.stderr.write(`  … ${line}\n`);
+
+/**
+ * Milliseconds on the machine's clock, comparable across the two processes: each process's
+ * high-resolution origin plus its monotonic time since.
+ */
+function wallMs(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 function heap(): number {
   gc();
@@ -113,6 +123,17 @@ async function main(): Promise<void> {
       child.once('exit', (code) => reject(new Error(`the FreeSWITCH side exited (${code}) before it finished`)));
     });
   const { port } = await next((m): m is { port: number } => 'port' in m);
+
+  // The end mark: the daemon writing `api uuid_record <uuid> start` on its socket (issue 12:
+  // "written on the socket"). Only the daemon writes api commands in this process.
+  const recordWritten = new Map<string, number>();
+  const write = Socket.prototype.write as (this: Socket, data: unknown, ...rest: unknown[]) => boolean;
+  Socket.prototype.write = function (this: Socket, data: unknown, ...rest: unknown[]): boolean {
+    const head = typeof data === 'string' ? data.slice(0, 64) : Buffer.isBuffer(data) ? data.toString('latin1', 0, 64) : '';
+    const m = /^api uuid_record (\S+) start /.exec(head);
+    if (m && !recordWritten.has(m[1]!)) recordWritten.set(m[1]!, wallMs());
+    return write.call(this, data, ...rest);
+  } as typeof Socket.prototype.write;
 
   // The production level and a real formatter; the lines are counted, not kept or printed.
   let logLines = 0;
@@ -174,18 +195,25 @@ async function main(): Promise<void> {
   send({ go: true });
   const { figures } = await figuresArrive;
 
-  const r = stats(figures.ramp);
-  const tenth = Math.max(1, Math.floor(figures.ramp.length / 10));
-  const first = stats(figures.ramp.slice(0, tenth));
-  const last = stats(figures.ramp.slice(-tenth));
-  const c = stats(figures.churn);
+  const latencies = (calls: ReadonlyArray<readonly [string, number]>): number[] =>
+    calls.map(([uuid, bridged]) => {
+      const written = recordWritten.get(uuid);
+      if (written === undefined || written < bridged) throw new Error(`${uuid}: no uuid_record written after its bridge; the bench measures the wrong event`);
+      return written - bridged;
+    });
+  const ramp = latencies(figures.ramp);
+  const r = stats(ramp);
+  const tenth = Math.max(1, Math.floor(ramp.length / 10));
+  const first = stats(ramp.slice(0, tenth));
+  const last = stats(ramp.slice(-tenth));
+  const c = stats(latencies(figures.churn));
   const stall = (p: Phase): string => `${stallMs(loops.get(p)!).toFixed(1)} ms (${seconds.get(p)!.toFixed(1)} s)`;
   out(`[load] the daemon with consent flow, call controllers, recorder and coaching; FreeSWITCH simulated in another process; ${MYSQL_URL ? 'MariaDB' : 'in-memory SQLite'}, outbox fsync'd`);
   out(`  ${figures.placed} calls placed (waves of ${WAVE}: consent menu, DTMF 1, recording-started, bridge), ${figures.eventsPerCall.toFixed(0)} events fired per call`);
-  out(`  deciding event (CHANNEL_BRIDGE fired by the simulator) → the daemon's uuid_record arriving at the simulator, wall clock:`);
+  out(`  deciding event (CHANNEL_BRIDGE fired by the simulator) → uuid_record written on the daemon's socket, wall clock of both processes:`);
   out(`    ramp to ${LIVE} live, first ${tenth}   p50 ${ms(first.p50)}  p99 ${ms(first.p99)}  max ${ms(first.max)}`);
   out(`    ramp to ${LIVE} live, last ${tenth}    p50 ${ms(last.p50)}  p99 ${ms(last.p99)}  max ${ms(last.max)}   (last/first p50 ${(last.p50 / first.p50).toFixed(2)}×)`);
-  out(`    ramp, all ${String(figures.ramp.length).padEnd(13)}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  max ${ms(r.max)}`);
+  out(`    ramp, all ${String(ramp.length).padEnd(13)}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  max ${ms(r.max)}`);
   out(`    at ${LIVE} live, ${figures.churn.length} arriving as others end   p50 ${ms(c.p50)}  p99 ${ms(c.p99)}  max ${ms(c.max)}`);
   const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
   out(`  heap per live call, the daemon's process alone, after GC: ${kib((heapLive - heapHalf) / (liveCalls - liveHalf))} from ${liveHalf} to ${liveCalls} live; ${kib((heapLive - heapBefore) / liveCalls)} from none to ${liveCalls} live (with code compiled on the way)`);
@@ -238,7 +266,7 @@ async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.P
   let recordWanted: { uuid: string; resolve: () => void } | undefined;
   let eventsFired = 0;
   (sim.events as SimEvent[]).push = (...events: SimEvent[]): number => {
-    for (const e of events) if (e.name === 'CHANNEL_BRIDGE' && e.uuid !== undefined && !bridgedAt.has(e.uuid)) bridgedAt.set(e.uuid, performance.now());
+    for (const e of events) if (e.name === 'CHANNEL_BRIDGE' && e.uuid !== undefined && !bridgedAt.has(e.uuid)) bridgedAt.set(e.uuid, wallMs());
     eventsFired += events.length;
     return 0;
   };
@@ -246,7 +274,7 @@ async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.P
     for (const c of commands) {
       const m = /^api uuid_record (\S+) start /.exec(c.line);
       if (m && !recordAt.has(m[1]!)) {
-        recordAt.set(m[1]!, performance.now());
+        recordAt.set(m[1]!, wallMs());
         if (recordWanted?.uuid === m[1]) recordWanted.resolve();
       }
     }
@@ -262,7 +290,7 @@ async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.P
   const live: CallHandle[] = [];
 
   /** WAVE calls: all hear the consent menu at once and press 1; then each agent answers in turn. */
-  async function wave(n: number, latencies: number[]): Promise<void> {
+  async function wave(n: number, bridges: Array<readonly [string, number]>): Promise<void> {
     const calls = Array.from({ length: n }, () => sim.placeCall({ from: String(1_000_000 + placed++), to: '5000' }));
     const atMenu = (c: CallHandle): boolean => c.caller.awaitingDigits || !c.caller.ch.alive;
     await sim.until(() => calls.every((c) => c.caller.runningApp === 'play_and_get_digits' || !c.caller.ch.alive), 'the consent menus');
@@ -280,7 +308,7 @@ async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.P
       const from = bridgedAt.get(c.uuid);
       const to = recordAt.get(c.uuid)!;
       if (from === undefined || to < from) throw new Error(`${c.uuid}: uuid_record came before the bridge; the bench measures the wrong event`);
-      latencies.push(to - from);
+      bridges.push([c.uuid, from]);
       bridgedAt.delete(c.uuid);
       recordAt.delete(c.uuid);
       live.push(c);
@@ -294,8 +322,8 @@ async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.P
     await ask({ kind: 'settle', uuids: calls.map((c) => c.uuid) });
   }
 
-  const ramp: number[] = [];
-  const churn: number[] = [];
+  const ramp: Array<readonly [string, number]> = [];
+  const churn: Array<readonly [string, number]> = [];
   const started = performance.now();
   await ask({ kind: 'start', phase: 'ramp' });
   const eventsBefore = eventsFired;
