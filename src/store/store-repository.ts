@@ -211,16 +211,13 @@ export class StoreRepository {
    * the head is anchored.
    */
   async closeEvidence(callId: string, writeId?: string): Promise<void> {
-    const head = await this.evidence.head(callId);
-    if (!head) {
-      await this.evidence.append(
-        callId,
-        'not_handled',
-        { reason: 'the call never reached callwarden’s call socket (dialplan without socket, or daemon not connected); callwarden recorded nothing' },
-        writeId !== undefined ? { writeId } : {},
-      );
-    }
-    await this.evidence.anchorHead(callId);
+    const head = await this.evidence.appendIfHeadless(
+      callId,
+      'not_handled',
+      { reason: 'the call never reached callwarden’s call socket (dialplan without socket, or daemon not connected); callwarden recorded nothing' },
+      writeId !== undefined ? { writeId } : {},
+    );
+    await this.evidence.anchorHead(callId, head);
   }
 
   /**

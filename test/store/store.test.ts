@@ -270,6 +270,26 @@ function defineStoreSuite(backend: TestBackend): void {
       expect(await repo.verifyEvidence('ev-close-race')).to.include({ ok: true, rows: kinds.length });
     });
 
+    it('closing while another writer (its own lock) starts the chain between the head read and the insert keeps one verifying chain', async function () {
+      const other = new StoreRepository(backend.multiWriter ? newKnex() : knex, { tablePrefix: backend.tablePrefix });
+      let otherWrite: Promise<unknown> | undefined;
+      const onQuery = (q: { sql: string; bindings?: unknown[] }) => {
+        if (otherWrite || !q.sql.includes(tables.consentChainHeads) || q.bindings?.[0] !== 'ev-close-between') return;
+        otherWrite = other.appendEvidence('ev-close-between', 'call_accepted', { group: 'g' });
+      };
+      knex.on('query', onQuery);
+      try {
+        await repo.closeEvidence('ev-close-between', 'w-between');
+      } finally {
+        knex.off('query', onQuery);
+      }
+      await otherWrite;
+      const kinds = (await repo.listEvidence('ev-close-between')).map((r) => r.kind);
+      expect(kinds.filter((k) => k === 'not_handled').length).to.be.at.most(1);
+      expect(kinds).to.include('call_accepted');
+      expect(await repo.verifyEvidence('ev-close-between')).to.include({ ok: true, rows: kinds.length });
+    });
+
     it('a chain whose head was deleted goes on after its last row (the missing head stays visible until then)', async function () {
       await appendN('ev-headless', 3);
       await knex(tables.consentChainHeads).where({ call_id: 'ev-headless' }).delete();
