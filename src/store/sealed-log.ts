@@ -9,6 +9,7 @@ import { AnchoredHead, ChainHead, evidenceHash, GENESIS_HASH, headMacText, sealH
 import type { EvidenceKeyring } from './evidence-keys';
 import { KeyedMutex } from './keyed-mutex';
 import { eraseWithSalt, hasPersonalData, newSalt, sealedView } from './personal-data';
+import { firstRow } from './store-knex';
 import { EvidenceRecord, EvidenceVerification } from './store-types';
 import { TimeInput, toIso } from './time';
 
@@ -70,7 +71,7 @@ export class SealedLog {
       const written = await retryOnConflict(() =>
         this.writeOrReplay(row.writeId, () =>
           this.knex.transaction(async (trx) => {
-            const head = await trx(this.spec.heads).where({ [this.spec.chainColumn]: chain }).first();
+            const head = await firstRow(trx(this.spec.heads).where({ [this.spec.chainColumn]: chain }));
             return this.write(trx, chain, head ? toHead(head) : undefined, row);
           }),
         ),
@@ -120,7 +121,7 @@ export class SealedLog {
       return await attempt();
     } catch (err) {
       if (!(err instanceof StoreConflictError || isConflictError(err))) throw err;
-      const replay = await this.knex(this.spec.table).where({ write_id: writeId }).first();
+      const replay = await firstRow(this.knex(this.spec.table).where({ write_id: writeId }));
       if (!replay) throw err;
       return { record: this.toRecord(replay) };
     }
@@ -133,7 +134,7 @@ export class SealedLog {
     // The head, not the last row, is the predecessor: a deleted tail row then stays a visible gap.
     let prev = head;
     if (!prev) {
-      const last = await trx(table).where({ [col]: chain }).orderBy('seq', 'desc').first();
+      const last = await firstRow(trx(table).where({ [col]: chain }).orderBy('seq', 'desc'));
       prev = last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
     }
     const seq = prev.seq + 1;
@@ -174,7 +175,7 @@ export class SealedLog {
   }
 
   async head(chain: string): Promise<ChainHead | undefined> {
-    const h = await this.knex(this.spec.heads).where({ [this.spec.chainColumn]: chain }).first();
+    const h = await firstRow(this.knex(this.spec.heads).where({ [this.spec.chainColumn]: chain }));
     return h ? toHead(h) : undefined;
   }
 

@@ -113,6 +113,17 @@ export function cachePreparedStatements(conn: SqliteConnection, size: number): v
   };
 }
 
+/**
+ * The first row of a query, as knex's `.first()`, but with the LIMIT written into the SQL. The
+ * SQLite of better-sqlite3 is built with STAT4, and there a bound LIMIT (`limit ?`, which
+ * `.first()` emits) makes SQLite re-prepare the statement each time a value is bound to it: a
+ * keyed read took 6–10 µs instead of about 1, and a cached statement saved nothing.
+ */
+export async function firstRow(query: Knex.QueryBuilder): Promise<Record<string, unknown> | undefined> {
+  const rows = (await query.limit(1, { skipBinding: true })) as Record<string, unknown>[];
+  return rows[0];
+}
+
 function sqliteFilename(options: StoreDbOptions): string {
   if (options.filename) return options.filename === ':memory:' ? options.filename : resolve(options.filename);
   if (options.url) {
