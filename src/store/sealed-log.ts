@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { canonicalJson } from './canonical-json';
+import { CompiledWrites } from './compiled-sql';
 import type { AnchoredLog, ChainAnchor } from './chain-anchor';
 import { isConflictError, retryOnConflict, StoreConflictError } from './db-errors';
 import { AnchoredHead, ChainHead, evidenceHash, GENESIS_HASH, headMacText, sealHash, StoredEvidenceRow, verifyEvidenceChain } from './evidence-chain';
@@ -49,6 +50,8 @@ export interface PseudonymiseResult {
 }
 
 export class SealedLog {
+  private readonly writes = new CompiledWrites();
+
   constructor(
     private readonly knex: Knex,
     readonly spec: SealedLogSpec,
@@ -142,7 +145,7 @@ export class SealedLog {
     const content = { callId: chain, seq, at: row.at, kind: row.kind, detail: sealedView(row.detailValue, salt, this.spec.personalFields) };
     const keyId = keys?.currentKeyId ?? null;
     const hash = keys ? sealHash(keys, keys.currentKeyId, prev.hash, content)! : evidenceHash(prev.hash, content);
-    await trx(table).insert({
+    await this.writes.insert(trx, table, {
       [col]: chain,
       seq,
       at: row.at,
@@ -161,7 +164,7 @@ export class SealedLog {
       const moved = await trx(heads).where({ [col]: chain, seq: head.seq }).update({ seq, hash, key_id: keyId, mac, updated_at: updated });
       if (moved !== 1) throw new StoreConflictError(`${this.spec.log} head of ${chain} moved concurrently`);
     } else {
-      await trx(heads).insert({ [col]: chain, seq, hash, key_id: keyId, mac, updated_at: updated });
+      await this.writes.insert(trx, heads, { [col]: chain, seq, hash, key_id: keyId, mac, updated_at: updated });
     }
     return {
       record: { callId: chain, seq, at: row.at, kind: row.kind, detail: row.detailValue, prevHash: prev.hash, hash },

@@ -2,6 +2,7 @@
 
 import { Knex } from 'knex';
 import { AccessLog, accessColumns } from './access-log';
+import { CompiledWrites, named } from './compiled-sql';
 import { retryOnConflict } from './db-errors';
 import type { AnchoredHead } from './evidence-chain';
 import { KeyedMutex } from './keyed-mutex';
@@ -66,6 +67,7 @@ export class StoreRepository {
   readonly tables: StoreTables;
   private readonly now: () => Date;
   private readonly locks = new KeyedMutex();
+  private readonly writes = new CompiledWrites();
   /** Consent evidence: one sealed chain per call. */
   readonly evidence: SealedLog;
   /** Who accessed which recording or evidence (issue 10.4); append with `accessLog.append`. */
@@ -122,10 +124,13 @@ export class StoreRepository {
       ended_at: toIsoOrNull(call.endedAt),
       hangup_cause: call.hangupCause,
     });
-    await this.knex(this.tables.calls)
-      .insert({ call_id: call.callId, ...fields, created_at: now, updated_at: now })
-      .onConflict('call_id')
-      .merge({ ...fields, updated_at: now });
+    // The daemon writes the same columns every time: the SQL is built once per column set.
+    await this.writes.run(this.knex, `upsertCall ${Object.keys(fields).join(',')}`, { ...fields, call_id: call.callId, now }, (value) =>
+      this.knex(this.tables.calls)
+        .insert({ call_id: value('call_id'), ...named(fields, value), created_at: value('now'), updated_at: value('now') })
+        .onConflict('call_id')
+        .merge({ ...named(fields, value), updated_at: value('now') }),
+    );
   }
 
   async getCall(callId: string): Promise<CallRecord | undefined> {
