@@ -111,14 +111,21 @@ function chunkedAtFrames(bytes: Buffer): Buffer[] {
   return out;
 }
 
-function modeslBare(bytes: Buffer): { ms: number; events: number } {
+/** CPU time (user + system, all threads of this process) since `from`, in ms. */
+function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+}
+
+function modeslBare(bytes: Buffer): { ms: number; cpuMs: number; events: number } {
   const socket = new EventEmitter();
   const parser = new ModeslParser(socket);
   let events = 0;
   parser.on('esl::event', () => events++);
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (const chunk of chunked(bytes)) socket.emit('data', chunk);
-  return { ms: performance.now() - t0, events };
+  return { ms: performance.now() - t0, cpuMs: cpuMsSince(c0), events };
 }
 
 function oursBare(bytes: Buffer): { ms: number; events: number } {
@@ -191,7 +198,7 @@ async function replayServer(bytes: Buffer): Promise<{ port: number; send(from: n
   };
 }
 
-async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; heapPerCall: number; stallLiveMs: number; stallBurstMs: number; burstMs: number }> {
+async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; cpuMs: number; heapPerCall: number; stallLiveMs: number; stallBurstMs: number; burstMs: number }> {
   const replay = await replayServer(cap.bytes);
   const config = defaultsWith({
     node: 'bench',
@@ -220,10 +227,12 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   const heapBefore = process.memoryUsage().heapUsed;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   await replay.send(0, cap.liveUntil);
   await allLive;
   const t1 = performance.now();
+  const cpuLive = cpuMsSince(c0);
   loop.disable();
   const stallLiveMs = loop.max / 1e6;
   gc();
@@ -238,15 +247,17 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   });
   const burst = monitorEventLoopDelay({ resolution: 1 });
   burst.enable();
+  const c2 = process.cpuUsage();
   const t2 = performance.now();
   await replay.send(cap.liveUntil, cap.bytes.length);
   await allEnded;
   const t3 = performance.now();
+  const cpuBurst = cpuMsSince(c2);
   burst.disable();
   sub.unsubscribe();
   await daemon.stop();
   replay.close();
-  return { ms: t1 - t0 + (t3 - t2), heapPerCall, stallLiveMs, stallBurstMs: burst.max / 1e6, burstMs: t3 - t2 };
+  return { ms: t1 - t0 + (t3 - t2), cpuMs: cpuLive + cpuBurst, heapPerCall, stallLiveMs, stallBurstMs: burst.max / 1e6, burstMs: t3 - t2 };
 }
 
 /** `BENCH_PROFILE=dir` writes a CPU profile of each full-pipeline round there (the daemon's share only). */
@@ -278,6 +289,8 @@ async function main(): Promise<void> {
     const cap = await capture(format);
     console.log(`${cap.events} events, ${(cap.bytes.length / 1e6).toFixed(1)} MB`);
     const modesl: number[] = [];
+    const modeslCpu: number[] = [];
+    const fullCpu: number[] = [];
     const bare: number[] = [];
     const full: number[] = [];
     const heap: number[] = [];
@@ -289,6 +302,7 @@ async function main(): Promise<void> {
       const m = modeslBare(cap.bytes);
       if (m.events !== cap.events) throw new Error(`modesl saw ${m.events} events, expected ${cap.events}`);
       modesl.push(m.ms);
+      modeslCpu.push(m.cpuMs);
       gc();
       const o = oursBare(cap.bytes);
       if (o.events !== cap.events) throw new Error(`our parser saw ${o.events} events, expected ${cap.events}`);
@@ -296,6 +310,7 @@ async function main(): Promise<void> {
       gc();
       const p = await profiled(`pipeline-${format}-${r}`, () => pipeline(cap, format));
       full.push(p.ms);
+      fullCpu.push(p.cpuMs);
       heap.push(p.heapPerCall);
       stallLive.push(p.stallLiveMs);
       stallBurst.push(p.stallBurstMs);
@@ -308,6 +323,10 @@ async function main(): Promise<void> {
     row('modesl Parser, bare (baseline)', median(modesl));
     row('callwarden FrameParser + event decoding, bare', median(bare));
     row('callwarden full pipeline (TCP → parse → streams → state)', median(full));
+    // Wall time swings with whatever else the machine runs; CPU time (the replay is another process) much less.
+    console.log(
+      `  CPU time (user+sys of this process, GC threads included): modesl ${median(modeslCpu).toFixed(0)} ms, full pipeline ${median(fullCpu).toFixed(0)} ms = ${(median(modeslCpu) / median(fullCpu)).toFixed(2)}× modesl per CPU-second`,
+    );
     console.log(`  heap per live call (${CALLS} live, after GC): ${(median(heap) / 1024).toFixed(1)} KiB`);
     console.log(`  longest event-loop stall of the daemon: ${median(stallLive).toFixed(1)} ms while ${CALLS} calls came up, ${median(stallBurst).toFixed(1)} ms while all ${CALLS} hung up at once (burst taken in ${median(burstMs).toFixed(0)} ms)`);
     const ratio = rate(median(full)) / base;

@@ -3,12 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { canonicalJson } from './canonical-json';
+import { CompiledWrites } from './compiled-sql';
 import type { AnchoredLog, ChainAnchor } from './chain-anchor';
-import { retryOnConflict, StoreConflictError } from './db-errors';
+import { isConflictError, retryOnConflict, StoreConflictError } from './db-errors';
 import { AnchoredHead, ChainHead, evidenceHash, GENESIS_HASH, headMacText, sealHash, StoredEvidenceRow, verifyEvidenceChain } from './evidence-chain';
 import type { EvidenceKeyring } from './evidence-keys';
 import { KeyedMutex } from './keyed-mutex';
 import { eraseWithSalt, hasPersonalData, newSalt, sealedView } from './personal-data';
+import { firstRow } from './store-knex';
 import { EvidenceRecord, EvidenceVerification } from './store-types';
 import { TimeInput, toIso } from './time';
 
@@ -48,6 +50,8 @@ export interface PseudonymiseResult {
 }
 
 export class SealedLog {
+  private readonly writes = new CompiledWrites();
+
   constructor(
     private readonly knex: Knex,
     readonly spec: SealedLogSpec,
@@ -65,54 +69,107 @@ export class SealedLog {
    * across daemons by the unique (chain, seq) index plus a compare-and-swap on the head.
    */
   async append(chain: string, kind: string, detail: unknown, options: AppendOptions = {}): Promise<EvidenceRecord> {
-    const { table, heads, chainColumn: col } = this.spec;
-    const at = toIso(options.at ?? this.now());
-    const detailText = canonicalJson(detail);
-    const detailValue: unknown = JSON.parse(detailText);
-    const writeId = options.writeId ?? randomUUID();
-    const keys = this.sealing.keys;
-    return this.locks.run(`${table}:${chain}`, () =>
-      retryOnConflict(() =>
-        this.knex.transaction(async (trx) => {
-          const replay = await trx(table).where({ write_id: writeId }).first();
-          if (replay) return this.toRecord(replay);
-          const head = await trx(heads).where({ [col]: chain }).first();
-          // The head, not the last row, is the predecessor: a deleted tail row then stays a visible gap.
-          let prev = head ? { seq: Number(head.seq), hash: String(head.hash) } : undefined;
-          if (!prev) {
-            const last = await trx(table).where({ [col]: chain }).orderBy('seq', 'desc').first();
-            prev = last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
-          }
-          const seq = prev.seq + 1;
-          const salt = keys ? newSalt() : null;
-          const content = { callId: chain, seq, at, kind, detail: sealedView(detailValue, salt, this.spec.personalFields) };
-          const keyId = keys?.currentKeyId ?? null;
-          const hash = keys ? sealHash(keys, keys.currentKeyId, prev.hash, content)! : evidenceHash(prev.hash, content);
-          await trx(table).insert({
-            [col]: chain,
-            seq,
-            at,
-            kind,
-            detail: detailText,
-            prev_hash: prev.hash,
-            hash,
-            key_id: keyId,
-            salt,
-            write_id: writeId,
-            ...(this.spec.columns?.(detailValue) ?? {}),
-          });
-          const updated = toIso(this.now());
-          const mac = keys ? keys.mac(keys.currentKeyId, headMacText(chain, seq, hash))! : null;
-          if (head) {
-            const moved = await trx(heads).where({ [col]: chain, seq: Number(head.seq) }).update({ seq, hash, key_id: keyId, mac, updated_at: updated });
-            if (moved !== 1) throw new StoreConflictError(`${this.spec.log} head of ${chain} moved concurrently`);
-          } else {
-            await trx(heads).insert({ [col]: chain, seq, hash, key_id: keyId, mac, updated_at: updated });
-          }
-          return { callId: chain, seq, at, kind, detail: detailValue, prevHash: prev.hash, hash };
-        }),
-      ),
+    const row = this.newRow(kind, detail, options);
+    return this.locks.run(`${this.spec.table}:${chain}`, async () => {
+      const written = await retryOnConflict(() =>
+        this.writeOrReplay(row.writeId, () =>
+          this.knex.transaction(async (trx) => {
+            const head = await firstRow(trx(this.spec.heads).where({ [this.spec.chainColumn]: chain }));
+            return this.write(trx, chain, head ? toHead(head) : undefined, row);
+          }),
+        ),
+      );
+      return written.record;
+    });
+  }
+
+  /**
+   * Appends one row only if the chain has no head yet (closing a call nobody wrote evidence
+   * for), under the same lock and guards as `append`. Returns the head as it then stands,
+   * or undefined when that is not known without reading it again (the row was a replay).
+   */
+  async appendIfHeadless(chain: string, kind: string, detail: unknown, options: AppendOptions = {}): Promise<ChainHead | undefined> {
+    const row = this.newRow(kind, detail, options);
+    return this.locks.run(`${this.spec.table}:${chain}`, () =>
+      retryOnConflict(async () => {
+        const found = await this.head(chain);
+        if (found) return found;
+        // The head was read outside the transaction: if another writer creates it meanwhile,
+        // the head insert fails on its primary key and the retry finds the head.
+        const written = await this.writeOrReplay(row.writeId, () => this.knex.transaction((trx) => this.write(trx, chain, undefined, row)));
+        return written.head;
+      }),
     );
+  }
+
+  private newRow(kind: string, detail: unknown, options: AppendOptions): NewRow {
+    const detailText = canonicalJson(detail);
+    return {
+      at: toIso(options.at ?? this.now()),
+      kind,
+      detailText,
+      detailValue: JSON.parse(detailText) as unknown,
+      writeId: options.writeId ?? randomUUID(),
+    };
+  }
+
+  /**
+   * Runs one append attempt. Replays are told by the unique index on write_id: the insert of a
+   * write that was applied before fails, the transaction rolls back, and the row stored the
+   * first time is returned (whatever chain or position it has). Other conflicts are rethrown
+   * for retryOnConflict to rerun the attempt.
+   */
+  private async writeOrReplay(writeId: string, attempt: () => Promise<Written>): Promise<{ record: EvidenceRecord; head?: ChainHead }> {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof StoreConflictError || isConflictError(err))) throw err;
+      const replay = await firstRow(this.knex(this.spec.table).where({ write_id: writeId }));
+      if (!replay) throw err;
+      return { record: this.toRecord(replay) };
+    }
+  }
+
+  /** Inserts the row after `head` (or, without a head, after the chain's last row) and moves or creates the head. */
+  private async write(trx: Knex.Transaction, chain: string, head: ChainHead | undefined, row: NewRow): Promise<Written> {
+    const { table, heads, chainColumn: col } = this.spec;
+    const keys = this.sealing.keys;
+    // The head, not the last row, is the predecessor: a deleted tail row then stays a visible gap.
+    let prev = head;
+    if (!prev) {
+      const last = await firstRow(trx(table).where({ [col]: chain }).orderBy('seq', 'desc'));
+      prev = last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+    }
+    const seq = prev.seq + 1;
+    const salt = keys ? newSalt() : null;
+    const content = { callId: chain, seq, at: row.at, kind: row.kind, detail: sealedView(row.detailValue, salt, this.spec.personalFields) };
+    const keyId = keys?.currentKeyId ?? null;
+    const hash = keys ? sealHash(keys, keys.currentKeyId, prev.hash, content)! : evidenceHash(prev.hash, content);
+    await this.writes.insert(trx, table, {
+      [col]: chain,
+      seq,
+      at: row.at,
+      kind: row.kind,
+      detail: row.detailText,
+      prev_hash: prev.hash,
+      hash,
+      key_id: keyId,
+      salt,
+      write_id: row.writeId,
+      ...(this.spec.columns?.(row.detailValue) ?? {}),
+    });
+    const updated = toIso(this.now());
+    const mac = keys ? keys.mac(keys.currentKeyId, headMacText(chain, seq, hash))! : null;
+    if (head) {
+      const moved = await trx(heads).where({ [col]: chain, seq: head.seq }).update({ seq, hash, key_id: keyId, mac, updated_at: updated });
+      if (moved !== 1) throw new StoreConflictError(`${this.spec.log} head of ${chain} moved concurrently`);
+    } else {
+      await this.writes.insert(trx, heads, { [col]: chain, seq, hash, key_id: keyId, mac, updated_at: updated });
+    }
+    return {
+      record: { callId: chain, seq, at: row.at, kind: row.kind, detail: row.detailValue, prevHash: prev.hash, hash },
+      head: { seq, hash, keyId, mac },
+    };
   }
 
   async list(chain: string): Promise<EvidenceRecord[]> {
@@ -121,8 +178,8 @@ export class SealedLog {
   }
 
   async head(chain: string): Promise<ChainHead | undefined> {
-    const h = await this.knex(this.spec.heads).where({ [this.spec.chainColumn]: chain }).first();
-    return h ? { seq: Number(h.seq), hash: String(h.hash), keyId: str(h.key_id), mac: str(h.mac) } : undefined;
+    const h = await firstRow(this.knex(this.spec.heads).where({ [this.spec.chainColumn]: chain }));
+    return h ? toHead(h) : undefined;
   }
 
   /** Verifies seals, links, the sealed head, the indexed columns, and the anchored head when given. */
@@ -154,10 +211,10 @@ export class SealedLog {
     return result;
   }
 
-  /** Writes the chain's current head to the anchor file (no-op without an anchor or a chain). */
-  async anchorHead(chain: string): Promise<void> {
+  /** Writes the chain's current head (`known`: as just read or written under the chain's lock) to the anchor file (no-op without an anchor or a chain). */
+  async anchorHead(chain: string, known?: ChainHead): Promise<void> {
     if (!this.sealing.anchor) return;
-    const head = await this.head(chain);
+    const head = known ?? (await this.head(chain));
     if (!head) return;
     await this.sealing.anchor.append({ log: this.spec.log, chain, seq: head.seq, hash: head.hash });
   }
@@ -203,6 +260,24 @@ export class SealedLog {
       hash: String(r.hash),
     };
   }
+}
+
+interface NewRow {
+  readonly at: string;
+  readonly kind: string;
+  readonly detailText: string;
+  readonly detailValue: unknown;
+  readonly writeId: string;
+}
+
+interface Written {
+  record: EvidenceRecord;
+  /** The chain's head after the write. */
+  head: ChainHead;
+}
+
+function toHead(h: Row): ChainHead {
+  return { seq: Number(h.seq), hash: String(h.hash), keyId: str(h.key_id), mac: str(h.mac) };
 }
 
 function str(v: unknown): string | null {

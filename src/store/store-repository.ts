@@ -2,11 +2,13 @@
 
 import { Knex } from 'knex';
 import { AccessLog, accessColumns } from './access-log';
+import { CompiledWrites, named } from './compiled-sql';
 import { retryOnConflict } from './db-errors';
 import type { AnchoredHead } from './evidence-chain';
 import { KeyedMutex } from './keyed-mutex';
 import { ACCESS_LOG_PERSONAL_FIELDS, EVIDENCE_PERSONAL_FIELDS } from './personal-data';
 import { PseudonymiseResult, SealedLog, SealingOptions } from './sealed-log';
+import { firstRow } from './store-knex';
 import { storeTables, StoreTables } from './store-tables';
 import {
   AgentConsentRecord,
@@ -65,6 +67,7 @@ export class StoreRepository {
   readonly tables: StoreTables;
   private readonly now: () => Date;
   private readonly locks = new KeyedMutex();
+  private readonly writes = new CompiledWrites();
   /** Consent evidence: one sealed chain per call. */
   readonly evidence: SealedLog;
   /** Who accessed which recording or evidence (issue 10.4); append with `accessLog.append`. */
@@ -121,14 +124,17 @@ export class StoreRepository {
       ended_at: toIsoOrNull(call.endedAt),
       hangup_cause: call.hangupCause,
     });
-    await this.knex(this.tables.calls)
-      .insert({ call_id: call.callId, ...fields, created_at: now, updated_at: now })
-      .onConflict('call_id')
-      .merge({ ...fields, updated_at: now });
+    // The daemon writes the same columns every time: the SQL is built once per column set.
+    await this.writes.run(this.knex, `upsertCall ${Object.keys(fields).join(',')}`, { ...fields, call_id: call.callId, now }, (value) =>
+      this.knex(this.tables.calls)
+        .insert({ call_id: value('call_id'), ...named(fields, value), created_at: value('now'), updated_at: value('now') })
+        .onConflict('call_id')
+        .merge({ ...named(fields, value), updated_at: value('now') }),
+    );
   }
 
   async getCall(callId: string): Promise<CallRecord | undefined> {
-    const row = await this.knex(this.tables.calls).where({ call_id: callId }).first();
+    const row = await firstRow(this.knex(this.tables.calls).where({ call_id: callId }));
     return row ? toCall(row) : undefined;
   }
 
@@ -161,13 +167,14 @@ export class StoreRepository {
    * `updated_at` (a daemon's own clock), not `started_at` (FreeSWITCH's, which may be skewed).
    */
   async openCallOfAgent(extension: string, since: TimeInput): Promise<CallRecord | undefined> {
-    const row = await this.knex(this.tables.calls)
-      .where({ agent_extension: extension })
-      .whereNull('ended_at')
-      .whereNull('end_reason')
-      .andWhere('updated_at', '>=', toIso(since))
-      .orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'call_id', order: 'desc' }])
-      .first();
+    const row = await firstRow(
+      this.knex(this.tables.calls)
+        .where({ agent_extension: extension })
+        .whereNull('ended_at')
+        .whereNull('end_reason')
+        .andWhere('updated_at', '>=', toIso(since))
+        .orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'call_id', order: 'desc' }]),
+    );
     return row ? toCall(row) : undefined;
   }
 
@@ -211,16 +218,13 @@ export class StoreRepository {
    * the head is anchored.
    */
   async closeEvidence(callId: string, writeId?: string): Promise<void> {
-    const head = await this.evidence.head(callId);
-    if (!head) {
-      await this.evidence.append(
-        callId,
-        'not_handled',
-        { reason: 'the call never reached callwarden’s call socket (dialplan without socket, or daemon not connected); callwarden recorded nothing' },
-        writeId !== undefined ? { writeId } : {},
-      );
-    }
-    await this.evidence.anchorHead(callId);
+    const head = await this.evidence.appendIfHeadless(
+      callId,
+      'not_handled',
+      { reason: 'the call never reached callwarden’s call socket (dialplan without socket, or daemon not connected); callwarden recorded nothing' },
+      writeId !== undefined ? { writeId } : {},
+    );
+    await this.evidence.anchorHead(callId, head);
   }
 
   /**
@@ -278,7 +282,7 @@ export class StoreRepository {
   }
 
   async getRecording(id: string): Promise<RecordingRecord | undefined> {
-    const row = await this.knex(this.tables.recordings).where({ id }).first();
+    const row = await firstRow(this.knex(this.tables.recordings).where({ id }));
     return row ? toRecording(row) : undefined;
   }
 
@@ -339,7 +343,7 @@ export class StoreRepository {
     const iso = toIso(at);
     return this.locks.run(`monitor:${id}`, () =>
       this.knex.transaction(async (trx) => {
-        const row = await trx(this.tables.monitorSessions).where({ id }).first();
+        const row = await firstRow(trx(this.tables.monitorSessions).where({ id }));
         if (!row) return false;
         const modes = JSON.parse(String(row.modes)) as MonitorModeChange[];
         if (modes.some((m) => m.at === iso && m.mode === mode)) return true;
@@ -356,7 +360,7 @@ export class StoreRepository {
   }
 
   async getMonitorSession(id: string): Promise<MonitorSessionRecord | undefined> {
-    const row = await this.knex(this.tables.monitorSessions).where({ id }).first();
+    const row = await firstRow(this.knex(this.tables.monitorSessions).where({ id }));
     return row ? toMonitorSession(row) : undefined;
   }
 
@@ -386,12 +390,13 @@ export class StoreRepository {
   /** The consent in force for the extension at `at` (default now), if any: signed before and not revoked by then. */
   async getAgentConsent(extension: string, at: TimeInput = this.now()): Promise<AgentConsentRecord | undefined> {
     const iso = toIso(at);
-    const row = await this.knex(this.tables.agentConsents)
-      .where({ extension })
-      .andWhere('signed_at', '<=', iso)
-      .andWhere((w) => w.whereNull('revoked_at').orWhere('revoked_at', '>', iso))
-      .orderBy([{ column: 'signed_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-      .first();
+    const row = await firstRow(
+      this.knex(this.tables.agentConsents)
+        .where({ extension })
+        .andWhere('signed_at', '<=', iso)
+        .andWhere((w) => w.whereNull('revoked_at').orWhere('revoked_at', '>', iso))
+        .orderBy([{ column: 'signed_at', order: 'desc' }, { column: 'id', order: 'desc' }]),
+    );
     return row
       ? {
           id: Number(row.id),
@@ -419,8 +424,8 @@ export class StoreRepository {
           .update({ n: trx.raw('?? + 1', ['n']), updated_at: now });
         // First call of this agent: a racing first insert fails on the primary key and the whole transaction reruns.
         if (updated === 0) await trx(t).insert({ extension, n: 1, updated_at: now });
-        const row = await trx(t).where({ extension }).first('n');
-        return Number(row.n);
+        const row = await firstRow(trx(t).where({ extension }).select('n'));
+        return Number(row!.n);
       }),
     );
   }

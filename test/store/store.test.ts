@@ -236,6 +236,72 @@ function defineStoreSuite(backend: TestBackend): void {
       expect(again).to.deep.equal(first);
       expect(await repo.listEvidence('ev-idem')).to.have.length(1);
     });
+
+    it('a replayed write id adds nothing and returns the first row, also after later rows and in another chain', async function () {
+      const first = await repo.appendEvidence('ev-idem-late', 'decision', { record: true }, { writeId: 'w-late', at: '2026-01-01T00:00:00Z' });
+      await appendN('ev-idem-late', 3);
+      const rowsBefore = await repo.listEvidence('ev-idem-late');
+      expect(await repo.appendEvidence('ev-idem-late', 'decision', { record: false }, { writeId: 'w-late' })).to.deep.equal(first);
+      // The write id is the write's identity: a replay names its own chain, but even another chain does not get a second row.
+      expect(await repo.appendEvidence('ev-idem-other', 'decision', { record: true }, { writeId: 'w-late' })).to.deep.equal(first);
+      expect(await repo.listEvidence('ev-idem-late')).to.deep.equal(rowsBefore);
+      expect(await repo.listEvidence('ev-idem-other')).to.deep.equal([]);
+      expect(await repo.verifyEvidence('ev-idem-late')).to.include({ ok: true, rows: 4 });
+    });
+
+    it('closing: an unhandled call gets one not_handled row, a handled one none, and a replayed close adds nothing', async function () {
+      await repo.closeEvidence('ev-close-unhandled', 'w-close-1');
+      await repo.closeEvidence('ev-close-unhandled', 'w-close-1');
+      await repo.closeEvidence('ev-close-unhandled', 'w-close-2');
+      const rows = await repo.listEvidence('ev-close-unhandled');
+      expect(rows.map((r) => [r.seq, r.kind, r.prevHash])).to.deep.equal([[1, 'not_handled', '0'.repeat(64)]]);
+      expect(await repo.evidence.head('ev-close-unhandled')).to.deep.include({ seq: 1, hash: rows[0]!.hash });
+      expect(await repo.verifyEvidence('ev-close-unhandled')).to.include({ ok: true, rows: 1 });
+      await appendN('ev-close-handled', 2);
+      await repo.closeEvidence('ev-close-handled', 'w-close-3');
+      expect((await repo.listEvidence('ev-close-handled')).map((r) => r.kind)).to.deep.equal(['prompt_played', 'digit_pressed']);
+    });
+
+    it('closing a call whose rows arrive at the same moment keeps one verifying chain', async function () {
+      await Promise.all([repo.closeEvidence('ev-close-race', 'w-race-close'), repo.appendEvidence('ev-close-race', 'call_accepted', { group: 'g' }), repo.appendEvidence('ev-close-race', 'routed', { via: 'x' })]);
+      const kinds = (await repo.listEvidence('ev-close-race')).map((r) => r.kind);
+      expect(kinds.filter((k) => k === 'not_handled').length).to.be.at.most(1);
+      expect(kinds).to.include.members(['call_accepted', 'routed']);
+      expect(await repo.verifyEvidence('ev-close-race')).to.include({ ok: true, rows: kinds.length });
+    });
+
+    it('closing while another writer (its own lock) starts the chain between the head read and the insert keeps one verifying chain', async function () {
+      const other = new StoreRepository(backend.multiWriter ? newKnex() : knex, { tablePrefix: backend.tablePrefix });
+      let otherWrite: Promise<unknown> | undefined;
+      const onQuery = (q: { sql: string; bindings?: unknown[] }) => {
+        if (otherWrite || !q.sql.includes(tables.consentChainHeads) || q.bindings?.[0] !== 'ev-close-between') return;
+        otherWrite = other.appendEvidence('ev-close-between', 'call_accepted', { group: 'g' });
+      };
+      knex.on('query', onQuery);
+      try {
+        await repo.closeEvidence('ev-close-between', 'w-between');
+      } finally {
+        knex.off('query', onQuery);
+      }
+      await otherWrite;
+      const kinds = (await repo.listEvidence('ev-close-between')).map((r) => r.kind);
+      expect(kinds.filter((k) => k === 'not_handled').length).to.be.at.most(1);
+      expect(kinds).to.include('call_accepted');
+      expect(await repo.verifyEvidence('ev-close-between')).to.include({ ok: true, rows: kinds.length });
+    });
+
+    it('a chain whose head was deleted goes on after its last row (the missing head stays visible until then)', async function () {
+      await appendN('ev-headless', 3);
+      await knex(tables.consentChainHeads).where({ call_id: 'ev-headless' }).delete();
+      expect(await repo.verifyEvidence('ev-headless')).to.include({ ok: false, brokenAt: 1 });
+      await repo.closeEvidence('ev-headless', 'w-headless');
+      const rows = await repo.listEvidence('ev-headless');
+      expect(rows.map((r) => [r.seq, r.kind])).to.deep.equal([[1, 'prompt_played'], [2, 'digit_pressed'], [3, 'digit_pressed'], [4, 'not_handled']]);
+      expect(rows[3]!.prevHash).to.equal(rows[2]!.hash);
+      expect(await repo.evidence.head('ev-headless')).to.deep.include({ seq: 4, hash: rows[3]!.hash });
+      await repo.appendEvidence('ev-headless', 'decision', { record: false });
+      expect(await repo.verifyEvidence('ev-headless')).to.include({ ok: true, rows: 5 });
+    });
   });
 
   describe('agent call counter', function () {
