@@ -3,6 +3,29 @@
 import { dirname, resolve } from 'node:path';
 import { knex, Knex } from 'knex';
 import { ensurePrivateDir, ensurePrivateFile, SQLITE_COMPANIONS } from './file-modes';
+import { TurnBudget } from './turn-budget';
+
+/** How long queries may run back to back in one turn of the event loop (SQLite; see turn-budget.ts). */
+export const SQLITE_TURN_SLICE_MS = 4;
+const sqliteTurns = new TurnBudget(SQLITE_TURN_SLICE_MS);
+
+/** Yields before queries that would hold the loop past SQLITE_TURN_SLICE_MS, for this process's SQLite stores. */
+export function sqliteTurnYields(): number {
+  return sqliteTurns.yields;
+}
+
+// knex's own better-sqlite3 client; its _query answers synchronously under an async signature.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const BetterSqlite3Client = require('knex/lib/dialects/better-sqlite3') as new (config: Knex.Config) => { _query(connection: unknown, obj: unknown): Promise<unknown> };
+
+/** knex's better-sqlite3 client that gives the event loop a turn between long runs of queries. */
+class YieldingSqliteClient extends BetterSqlite3Client {
+  override async _query(connection: unknown, obj: unknown): Promise<unknown> {
+    const pause = sqliteTurns.pause();
+    if (pause) await pause;
+    return super._query(connection, obj);
+  }
+}
 
 export type StoreClient = 'better-sqlite3' | 'mysql2';
 
@@ -43,7 +66,7 @@ export function createStoreKnex(options: StoreDbOptions): Knex {
       ensurePrivateFile(filename, SQLITE_COMPANIONS);
     }
     return knex({
-      client: 'better-sqlite3',
+      client: YieldingSqliteClient as unknown as typeof Knex.Client,
       connection: { filename },
       useNullAsDefault: true,
       acquireConnectionTimeout,
