@@ -5,7 +5,7 @@ NPM ?= npm
 MOCHA = node_modules/.bin/mocha
 TSC = node_modules/.bin/tsc
 
-.PHONY: install build run demo test test-unit bench bench-parser clean
+.PHONY: install build run demo test test-unit bench bench-parser bench-store clean
 
 install: node_modules/.installed
 
@@ -31,6 +31,10 @@ bench: build
 	BENCH_CALLS=$${BENCH_CALLS:-2000} node --expose-gc dist/bench/pipeline.js
 	node --expose-gc dist/bench/registry-churn.js
 	NODE_ENV=test node --expose-gc dist/bench/load.js
+
+# The database's share of the pipeline alone: statements and CPU per call (bench/store-writes.ts).
+bench-store: build
+	node dist/bench/store-writes.js
 
 # What hostile byte streams cost the ESL parser, as ratios to normal traffic (bench/parser.ts).
 bench-parser: build
