@@ -8,7 +8,6 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { Observable, Subject } from 'rxjs';
 import * as cmd from './commands';
 import { EslCommandError, EslDisconnectedError, EslProtocolError, EslTimeoutError } from './errors';
@@ -16,6 +15,7 @@ import { frameToEvent } from './event';
 import type { EslEvent, EslFrame } from './frame';
 import { FrameParser } from './parser';
 import type { Logger } from '../logger';
+import { TurnBudget } from '../turn-budget';
 
 export interface ConnectionOptions {
   /** Reply timeout for api / command / sendmsg acceptance. */
@@ -65,9 +65,8 @@ export class EslConnection {
   private closedError: Error | undefined;
   private readonly commandTimeoutMs: number;
   private readonly log: Logger;
-  private readonly readSliceMs: number;
-  /** When this turn of the event loop started handling the socket's data (undefined: not yet). */
-  private sliceStarted: number | undefined;
+  /** How much of this turn of the event loop handling the socket's data has used. */
+  private readonly reading: TurnBudget;
   /** Times reading paused for a turn because a slice was used up (tests read it). */
   yields = 0;
 
@@ -86,7 +85,7 @@ export class EslConnection {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
     this.log = options.logger;
     this.parser = new FrameParser({ maxFrameBytes: options.maxFrameBytes });
-    this.readSliceMs = options.readSliceMs ?? 10;
+    this.reading = new TurnBudget(options.readSliceMs ?? 10);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -199,12 +198,9 @@ export class EslConnection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.sliceStarted === undefined) {
-      this.sliceStarted = performance.now();
-      setImmediate(() => (this.sliceStarted = undefined));
-    }
+    this.reading.used(); // the slice starts with the turn's first chunk
     this.handleChunk(chunk);
-    if (performance.now() - this.sliceStarted >= this.readSliceMs && !this.socket.destroyed && !this.socket.isPaused()) {
+    if (this.reading.used() && !this.socket.destroyed && !this.socket.isPaused()) {
       // Let the rest of the process run; FreeSWITCH's bytes wait in the socket meanwhile.
       this.yields++;
       this.socket.pause();

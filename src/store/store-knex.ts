@@ -3,9 +3,9 @@
 import { dirname, resolve } from 'node:path';
 import { knex, Knex } from 'knex';
 import { ensurePrivateDir, ensurePrivateFile, SQLITE_COMPANIONS } from './file-modes';
-import { TurnBudget } from './turn-budget';
+import { TurnBudget } from '../turn-budget';
 
-/** How long queries may run back to back in one turn of the event loop (SQLite; see turn-budget.ts). */
+/** How long queries may run back to back in one turn of the event loop (SQLite; see src/turn-budget.ts). */
 export const SQLITE_TURN_SLICE_MS = 4;
 const sqliteTurns = new TurnBudget(SQLITE_TURN_SLICE_MS);
 

@@ -2,7 +2,6 @@
 
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import { DurableOutbox, OutboxEntry, OutboxIo } from './durable-outbox';
 import { StoreRepository } from './store-repository';
 import { CallUpsert, MonitorMode, MonitorSessionStart, RecordingPatch, RecordingUpsert } from './store-types';
@@ -77,9 +76,6 @@ export interface WriteQueueEvents {
   /** The recording gate opened (reason null) or closed (with why). */
   gate: [reason: string | null];
 }
-
-/** How long the drain loop writes before it lets the event loop run (see run()). */
-const WRITE_SLICE_MS = 4;
 
 interface Pending {
   entry: OutboxEntry;
@@ -359,15 +355,9 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   }
 
   private async run(): Promise<void> {
-    let sliceStarted = performance.now();
+    // A long queue does not hold the event loop: SQLite's queries give it a turn every few ms
+    // (src/turn-budget.ts); MySQL's wait for the network anyway.
     while (!this.closed) {
-      // better-sqlite3 answers without I/O, so a long queue would drain in one macrotask and
-      // hold the event loop (ESL sockets unread) for as long as it takes: a hangup burst made
-      // hundreds of ms of it. Every few ms of writing, let sockets and timers run.
-      if (performance.now() - sliceStarted >= WRITE_SLICE_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStarted = performance.now();
-      }
       if (!this.prepared) {
         try {
           await this.options.prepare?.();

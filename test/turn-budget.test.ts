@@ -3,8 +3,8 @@
 import { expect } from 'chai';
 import { Knex } from 'knex';
 import { performance } from 'node:perf_hooks';
-import { createStoreKnex, SQLITE_TURN_SLICE_MS, sqliteTurnYields } from '../../src/store/store-knex';
-import { TurnBudget } from '../../src/store/turn-budget';
+import { createStoreKnex, SQLITE_TURN_SLICE_MS, sqliteTurnYields } from '../src/store/store-knex';
+import { TurnBudget } from '../src/turn-budget';
 
 describe('SQLite queries and the event loop', function () {
   let knex: Knex;
