@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DurableOutbox, OUTBOX_FILE, OutboxEntry } from '../../src/store/durable-outbox';
-import { diskIo, type Disk } from '../support/flaky-disk';
+import { diskIo, holdSyncsFrom, type Disk } from '../support/flaky-disk';
 import { migrateLatest } from '../../src/store/migrations';
 import { openStore } from '../../src/store/open-store';
 import { createStoreKnex } from '../../src/store/store-knex';
@@ -86,20 +86,11 @@ describe('fail closed', function () {
     it("waits for its own rows' fsync, not for rows other calls write after it asked", async () => {
       const disk: Disk = { full: false };
       const { queue } = await queueOn(disk);
-      let syncs = 0;
-      let firstSync!: () => void;
-      const firstSyncing = new Promise<void>((resolve) => (firstSync = resolve));
-      let releaseSecond!: () => void;
-      const second = new Promise<void>((r) => (releaseSecond = r));
-      disk.onSync = () => {
-        syncs++;
-        if (syncs === 1) firstSync();
-        // The second batch (another call's rows, accepted after the gate was asked) is held.
-        disk.holdSync = syncs >= 2 ? second : undefined;
-      };
+      // The second batch (another call's rows, accepted after the gate was asked) is held.
+      const syncs = holdSyncsFrom(disk, 2);
       queue.appendEvidence('call-a', 'decision', { record: true });
       const gate = queue.recordingGate();
-      await firstSyncing;
+      await syncs.started(1);
       queue.appendEvidence('call-b', 'decision', { record: true });
       // call-a's gate opens though call-b's batch is still being fsync'd.
       expect(await gate).to.deep.equal({ ok: true });
@@ -108,7 +99,7 @@ describe('fail closed', function () {
       const gateB = queue.recordingGate().then((g) => ((bOpened = true), g));
       await new Promise<void>((resolve) => setImmediate(resolve));
       expect(bOpened).to.equal(false);
-      releaseSecond();
+      syncs.release();
       expect(await gateB).to.deep.equal({ ok: true });
       await queue.close();
     });
@@ -116,16 +107,7 @@ describe('fail closed', function () {
     it("a row written the moment an earlier gate opens waits for its own fsync, not for the end of the batch before it", async () => {
       const disk: Disk = { full: false };
       const { queue } = await queueOn(disk);
-      let syncs = 0;
-      let releaseSecond!: () => void;
-      const second = new Promise<void>((r) => (releaseSecond = r));
-      let secondSyncing!: () => void;
-      const secondStarted = new Promise<void>((r) => (secondSyncing = r));
-      disk.onSync = () => {
-        syncs++;
-        if (syncs === 2) secondSyncing();
-        disk.holdSync = syncs >= 2 ? second : undefined;
-      };
+      const syncs = holdSyncsFrom(disk, 2);
       queue.appendEvidence('call-a', 'decision', { record: true });
       // The instant call-a's rows are on disk, call-b writes its decision and asks the gate:
       // before the flush that journaled call-a has even wound down.
@@ -139,11 +121,11 @@ describe('fail closed', function () {
           });
         });
       });
-      await secondStarted; // call-b's row is being fsync'd, and held
+      await syncs.started(2); // call-b's row is being fsync'd, and held
       expect(bOpened).to.equal(false);
-      releaseSecond();
+      syncs.release();
       await gateB;
-      expect(syncs).to.equal(2);
+      expect(syncs.count()).to.equal(2);
       await queue.close();
     });
 

@@ -35,3 +35,30 @@ export function diskIo(disk: Disk): OutboxIo {
   return { open: io as typeof open };
 }
 
+
+export interface HeldSyncs {
+  /** fsyncs of the outbox file begun so far. */
+  count(): number;
+  /** Resolves once the n-th fsync has begun. */
+  started(n: number): Promise<void>;
+  /** Lets the held fsyncs (and any later ones) finish. */
+  release(): void;
+}
+
+/** From the `from`-th fsync of the outbox file on, each waits until `release()`. */
+export function holdSyncsFrom(disk: Disk, from: number): HeldSyncs {
+  let count = 0;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const waiting = new Map<number, () => void>();
+  disk.onSync = () => {
+    count++;
+    waiting.get(count)?.();
+    disk.holdSync = count >= from ? held : undefined;
+  };
+  return {
+    count: () => count,
+    started: (n) => (n <= count ? Promise.resolve() : new Promise((resolve) => waiting.set(n, resolve))),
+    release,
+  };
+}
