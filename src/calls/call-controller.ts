@@ -33,6 +33,7 @@ import type { CallAgentListener, CallAgentSnapshot } from './call-agent-snapshot
 import { systemClock, type CallClock } from './call-clock';
 import { appendEvidence } from './call-evidence';
 import { currentConsent, policyInputOf, transfersOf } from './call-policy-input';
+import { markDecision } from '../metrics/decision-trace';
 
 export interface CallControllerOptions {
   readonly daemon: Daemon;
@@ -159,6 +160,7 @@ export class CallController {
     // The call's own stream: this controller's work per event does not grow with the other live calls.
     this.sub = registry.call$(this.callId).subscribe({
       next: (u) => {
+        markDecision(this.callId, 'event');
         this.lastCall = u.call;
         if (u.kind !== 'updated') this.ended = true;
         this.schedule();
@@ -316,6 +318,7 @@ export class CallController {
       return;
     }
     const ev = await this.evaluation(call);
+    markDecision(this.callId, 'decided');
     this.noteDecision(ev);
     this.notePauses(ev);
     const cfg = this.options.recording;

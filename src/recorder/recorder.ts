@@ -18,6 +18,7 @@ import {
 import type { RecordingUpsert, RecordingPatch } from '../store';
 import { microsToDate, microsToIso, type CallState, type RecordingState } from '../streams';
 import { checkRecordingFile, type RecordingFileCheck } from './recording-file-check';
+import { markDecision } from '../metrics/decision-trace';
 
 export interface RecorderOptions {
   /**
@@ -188,7 +189,9 @@ export class Recorder {
       // must never leave a recording whose consent exists only in memory.
       let gate: { ok: true } | { ok: false; reason: string };
       try {
+        markDecision(callId, 'gate');
         gate = await this.options.queue.recordingGate();
+        markDecision(callId, 'gated');
       } catch (err) {
         gate = { ok: false, reason: (err as Error).message };
       }
