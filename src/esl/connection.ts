@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Observable, Subject } from 'rxjs';
 import * as cmd from './commands';
-import { EslCommandError, EslDisconnectedError, EslProtocolError, EslTimeoutError } from './errors';
+import { EslCommandError, EslDisconnectedError, EslProtocolError, EslTimeoutError, withoutStack } from './errors';
 import { frameToEvent } from './event';
 import type { EslEvent, EslFrame } from './frame';
 import { FrameParser } from './parser';
@@ -148,9 +148,10 @@ export class EslConnection {
     return frame;
   }
 
-  /** Closes the socket (after queued writes are flushed). */
+  /** Closes the socket (after queued writes are flushed); again (the linger notice after a hand-back): nothing. */
   end(): void {
-    if (!this.socket.destroyed) this.socket.end();
+    // A second end() of a Node socket builds an ERR_STREAM_ALREADY_FINISHED error, stack and all.
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
   }
 
   destroy(reason?: Error): void {
@@ -294,14 +295,15 @@ export class EslConnection {
   }
 
   private onClose(): void {
-    const err = this.closedError ?? new EslDisconnectedError('ESL connection closed');
+    // Expected (every call socket ends so): no stack, nor for what the close took with it.
+    const err = this.closedError ?? withoutStack(() => new EslDisconnectedError('ESL connection closed'));
     this.closedError = err;
     const rejectAll = (queue: Pending[]) => {
       for (const entry of queue.splice(0)) {
         if (entry.timer) clearTimeout(entry.timer);
         if (!entry.settled) {
           entry.settled = true;
-          entry.reject(new EslDisconnectedError(`"${entry.label}" lost: ${err.message}`));
+          entry.reject(withoutStack(() => new EslDisconnectedError(`"${entry.label}" lost: ${err.message}`)));
         }
       }
     };
@@ -310,7 +312,7 @@ export class EslConnection {
     for (const map of [this.jobs, this.executions]) {
       for (const [id, waiter] of map) {
         this.cancelWait(map, id);
-        waiter.reject(new EslDisconnectedError(`"${waiter.label}" lost: ${err.message}`));
+        waiter.reject(withoutStack(() => new EslDisconnectedError(`"${waiter.label}" lost: ${err.message}`)));
       }
     }
     this.parser.reset();
