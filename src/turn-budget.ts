@@ -35,6 +35,21 @@ export class TurnBudget {
     return now - this.turnStarted >= this.sliceMs;
   }
 
+  /**
+   * Runs `fn` in a later turn, when this budget has a slice for it: sources that share one
+   * budget (every call socket of the outbound server) then take turns, as many per turn as the
+   * slice allows, in the order they asked. What `fn` sets off in process.nextTick (a resumed
+   * socket's data, its end and teardown) runs before the next one is weighed.
+   */
+  later(fn: () => void): void {
+    const attempt = (): void => {
+      if (!this.used()) return fn();
+      this.yields++;
+      setImmediate(attempt);
+    };
+    setImmediate(attempt);
+  }
+
   /** undefined: go on now; a promise: go on once it resolves (in the next turn of the loop). */
   pause(): Promise<void> | undefined {
     if (!this.used()) return undefined;

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Observable, Subject } from 'rxjs';
 import * as cmd from './commands';
-import { EslCommandError, EslDisconnectedError, EslProtocolError, EslTimeoutError } from './errors';
+import { EslCommandError, EslDisconnectedError, EslProtocolError, EslTimeoutError, withoutStack } from './errors';
 import { frameToEvent } from './event';
 import type { EslEvent, EslFrame } from './frame';
 import { FrameParser } from './parser';
@@ -29,6 +29,12 @@ export interface ConnectionOptions {
    * the fsync callbacks for as long as it takes.
    */
   readonly readSliceMs?: number;
+  /**
+   * A budget shared with other connections (readSliceMs then does not apply): a thousand call
+   * sockets that each have a little to read in the same turn (a burst of hangups: events, the
+   * linger notice, the close) take turns in its slices instead of all being handled at once.
+   */
+  readonly readBudget?: TurnBudget;
   readonly logger: Logger;
 }
 
@@ -69,6 +75,8 @@ export class EslConnection {
   private readonly reading: TurnBudget;
   /** Times reading paused for a turn because a slice was used up (tests read it). */
   yields = 0;
+  /** The read budget resumed this socket: its next chunk is handled even if the slice is used. */
+  private granted = false;
 
   /** Every event this socket delivers. Completes when the socket closes; never errors. */
   readonly events$: Observable<EslEvent> = this.eventsSubject.asObservable();
@@ -85,7 +93,7 @@ export class EslConnection {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
     this.log = options.logger;
     this.parser = new FrameParser({ maxFrameBytes: options.maxFrameBytes });
-    this.reading = new TurnBudget(options.readSliceMs ?? 10);
+    this.reading = options.readBudget ?? new TurnBudget(options.readSliceMs ?? 10);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -148,9 +156,10 @@ export class EslConnection {
     return frame;
   }
 
-  /** Closes the socket (after queued writes are flushed). */
+  /** Closes the socket (after queued writes are flushed); again (the linger notice after a hand-back): nothing. */
   end(): void {
-    if (!this.socket.destroyed) this.socket.end();
+    // A second end() of a Node socket builds an ERR_STREAM_ALREADY_FINISHED error, stack and all.
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end();
   }
 
   destroy(reason?: Error): void {
@@ -198,16 +207,32 @@ export class EslConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.reading.used(); // the slice starts with the turn's first chunk
+    // The slice starts with the turn's first chunk; one already used (by other connections
+    // sharing the budget) leaves this chunk, unread, for a later turn — unless the budget has
+    // just given this connection its turn.
+    const granted = this.granted;
+    this.granted = false;
+    if (this.reading.used() && !granted && this.yieldTurn(chunk)) return;
     this.handleChunk(chunk);
-    if (this.reading.used() && !this.socket.destroyed && !this.socket.isPaused()) {
-      // Let the rest of the process run; FreeSWITCH's bytes wait in the socket meanwhile.
-      this.yields++;
-      this.socket.pause();
-      setImmediate(() => {
-        if (!this.socket.destroyed) this.socket.resume();
-      });
-    }
+    if (this.reading.used()) this.yieldTurn();
+  }
+
+  /**
+   * Lets the rest of the process run: reading pauses until the budget gives this connection a
+   * turn again; FreeSWITCH's bytes wait in the socket meanwhile, and so does its end (a paused
+   * socket ends once its data is read). `unread` goes back in front of them.
+   */
+  private yieldTurn(unread?: Buffer): boolean {
+    if (this.socket.destroyed || this.socket.isPaused()) return false;
+    this.yields++;
+    this.socket.pause();
+    if (unread) this.socket.unshift(unread);
+    this.reading.later(() => {
+      if (this.socket.destroyed) return;
+      this.granted = true;
+      this.socket.resume();
+    });
+    return true;
   }
 
   private handleChunk(chunk: Buffer): void {
@@ -294,14 +319,15 @@ export class EslConnection {
   }
 
   private onClose(): void {
-    const err = this.closedError ?? new EslDisconnectedError('ESL connection closed');
+    // Expected (every call socket ends so): no stack, nor for what the close took with it.
+    const err = this.closedError ?? withoutStack(() => new EslDisconnectedError('ESL connection closed'));
     this.closedError = err;
     const rejectAll = (queue: Pending[]) => {
       for (const entry of queue.splice(0)) {
         if (entry.timer) clearTimeout(entry.timer);
         if (!entry.settled) {
           entry.settled = true;
-          entry.reject(new EslDisconnectedError(`"${entry.label}" lost: ${err.message}`));
+          entry.reject(withoutStack(() => new EslDisconnectedError(`"${entry.label}" lost: ${err.message}`)));
         }
       }
     };
@@ -310,7 +336,7 @@ export class EslConnection {
     for (const map of [this.jobs, this.executions]) {
       for (const [id, waiter] of map) {
         this.cancelWait(map, id);
-        waiter.reject(new EslDisconnectedError(`"${waiter.label}" lost: ${err.message}`));
+        waiter.reject(withoutStack(() => new EslDisconnectedError(`"${waiter.label}" lost: ${err.message}`)));
       }
     }
     this.parser.reset();

@@ -42,6 +42,21 @@ export class EslDisconnectedError extends EslError {
   override name = 'EslDisconnectedError' as const;
 }
 
+/**
+ * Makes an error without capturing a stack: for an expected end (a socket closing, the commands
+ * it took with it), where the stack would only show the socket's close path, and a burst of
+ * hangups closes a thousand sockets at once.
+ */
+export function withoutStack<E extends Error>(make: () => E): E {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** A command got no reply (or no completion event) in time. */
 export class EslTimeoutError extends EslError {
   override name = 'EslTimeoutError' as const;

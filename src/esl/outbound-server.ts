@@ -17,6 +17,7 @@ import { EslConnection } from './connection';
 import type { EslEvent } from './frame';
 import { ownString } from './own-string';
 import type { Logger } from '../logger';
+import { TurnBudget } from '../turn-budget';
 
 export interface OutboundOptions {
   readonly host: string;
@@ -122,6 +123,11 @@ export class OutboundServer {
 
   private readonly allowed: ReadonlySet<string>;
   private readonly refusedPeers = new Set<string>();
+  /**
+   * One read budget for every call socket: a burst of hangups gives each its last events, the
+   * linger notice and the close at once, and they are handled in slices of the event loop.
+   */
+  private readonly reading = new TurnBudget(10);
 
   constructor(private readonly options: OutboundOptions) {
     this.log = options.logger.child({ module: 'esl-outbound' });
@@ -170,7 +176,7 @@ export class OutboundServer {
     }
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const conn = new EslConnection(socket, { logger: this.log, commandTimeoutMs: this.options.commandTimeoutMs });
+    const conn = new EslConnection(socket, { logger: this.log, commandTimeoutMs: this.options.commandTimeoutMs, readBudget: this.reading });
     // Close as soon as FreeSWITCH says the channel is done (see header comment).
     conn.notices$.subscribe(() => conn.end());
     void this.handshake(conn, peer);

@@ -1,11 +1,10 @@
 // Checks a finished recording file: it exists, holds audio beyond its header, and lasts as long as FreeSWITCH said.
 
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { mp3Jobs } from '../lifecycle/mp3-jobs';
 import type { Mp3Measure } from '../lifecycle/mp3-codec';
 import type { RecordingFormat } from '../policies';
+import { fileHasher } from './file-hash';
 
 export interface RecordingFileCheck {
   readonly status: 'ok' | 'bad';
@@ -51,12 +50,6 @@ export function wavDurationMs(head: Buffer, fileBytes: number): number | undefin
   return undefined;
 }
 
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /**
  * `expectedMs`: RECORD_STOP minus RECORD_START (FreeSWITCH's Event-Date-Timestamps), undefined
  * when one of them was not seen (daemon restarted mid-recording, channel gone without a stop).
@@ -70,7 +63,8 @@ export async function checkRecordingFile(path: string, format: RecordingFormat, 
   } catch (err) {
     return { status: 'bad', bytes: null, sha256: null, durationMs: null, problems: [`the file does not exist (${(err as NodeJS.ErrnoException).code ?? 'error'})`] };
   }
-  const sha256 = await sha256Of(path);
+  // On a worker thread: a burst of hangups finishes a burst of files (file-hash.ts).
+  const sha256 = await fileHasher.sha256(path);
   const problems: string[] = [];
   let durationMs: number | null = null;
   if (format === 'wav') {
