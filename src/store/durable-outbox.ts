@@ -41,7 +41,7 @@ const LOCK_FILE = 'outbox.lock';
 const heldLocks = new Set<string>();
 
 export class DurableOutbox {
-  /** Raw lines currently in the file, oldest first; the first `acked` of them are applied and await truncation. */
+  /** Raw lines currently in the file, oldest first; the first `acked` of them are applied and await truncation (their text already dropped). */
   private lines: string[];
   private acked = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -142,9 +142,13 @@ export class DurableOutbox {
     });
   }
 
-  /** Marks the oldest journaled entry as applied (entries are applied strictly in file order). */
+  /**
+   * Marks the oldest journaled entry as applied (entries are applied strictly in file order).
+   * Its text is let go at once: only the lines after the acknowledged prefix are ever written
+   * again, and up to `compactAfter` applied lines (≈1 KiB each) would otherwise stay in memory.
+   */
   acknowledge(): void {
-    if (this.acked < this.lines.length) this.acked++;
+    if (this.acked < this.lines.length) this.lines[this.acked++] = '';
   }
 
   /** Applied entries still occupying the head of the file. */
