@@ -1,6 +1,5 @@
 // One call's recording loop: CallState updates → PolicyInput → decideRecording → reconcile → the recorder.
 
-import type { Subscription } from 'rxjs';
 import type { Daemon } from '../daemon';
 import type { Logger } from '../logger';
 import type { CallConsentState, CallRecordingStatus } from '../mqtt';
@@ -26,7 +25,7 @@ import {
 } from '../policies';
 import type { RecordingControlResult, RecordingRequester } from '../coaching/recording-control';
 import type { Recorder } from '../recorder';
-import { callerLeg, microsToIso, type CallState, type Micros } from '../streams';
+import { callerLeg, microsToIso, type CallState, type CallUpdate, type CallWatcher, type Micros } from '../streams';
 import { toCallView } from '../publishers/call-view';
 import type { AdoptedCall } from './adopted-call';
 import type { CallAgentListener, CallAgentSnapshot } from './call-agent-snapshot';
@@ -51,6 +50,12 @@ export interface CallControllerOptions {
 interface AgentFacts {
   readonly consent: ConsentOnFile;
   readonly callNumber?: number;
+}
+
+interface AgentEntry {
+  readonly facts: Promise<AgentFacts>;
+  /** The consent on file the last decision used (re-read for every decision after the first). */
+  lastConsent?: ConsentOnFile;
 }
 
 interface Evaluation {
@@ -99,14 +104,13 @@ const MQTT_CONSENT: Readonly<Record<ConsentState, CallConsentState>> = {
  * the difference to what FreeSWITCH has confirmed. Runs are serialised per call; changes
  * during a run make one more run afterwards.
  */
-export class CallController {
+export class CallController implements CallWatcher {
   private consent: ConsentState = 'not-asked';
   private consentAnsweredAt: Micros | undefined;
-  private readonly agents = new Map<string, Promise<AgentFacts>>();
-  /** Agent extension → the consent on file the last decision used (re-read for every decision). */
-  private readonly agentConsent = new Map<string, ConsentOnFile>();
-  /** Supervisor extension → consent on file; "unknown" while the lookup runs. */
-  private readonly supervisors = new Map<string, ConsentOnFile>();
+  /** Agent extension → its facts, and the consent on file the last decision used (one Map: ≈180 bytes a live call less). */
+  private readonly agents = new Map<string, AgentEntry>();
+  /** Supervisor extension → consent on file; "unknown" while the lookup runs. Made at the first supervisor. */
+  private supervisors: Map<string, ConsentOnFile> | undefined;
   private readonly operatorRequests: OperatorRequest[] = [];
   /** Accepted live-operations pauses / resumes (the agent's key presses come from the call's digits). */
   private readonly pauseRequests: PauseRequest[] = [];
@@ -127,8 +131,8 @@ export class CallController {
   private running: Promise<void> | undefined;
   private dirty = false;
   private ended = false;
-  private sub: Subscription | undefined;
-  private offGate: (() => void) | undefined;
+  /** Following the call's updates: from start() until finish(). */
+  private watching = false;
   private resolveDone!: () => void;
   private readonly log: Logger;
   /** Resolves once the call has ended and its last recording was checked. */
@@ -145,7 +149,7 @@ export class CallController {
       this.consent = adopted.consent;
       this.consentAnsweredAt = adopted.consentAnsweredAt;
       // The counter was taken by the daemon that routed the call: never a second number.
-      if (adopted.agent) this.agents.set(adopted.agent.extension, Promise.resolve({ consent: adopted.agent.consent, ...(adopted.agent.callNumber !== undefined ? { callNumber: adopted.agent.callNumber } : {}) }));
+      if (adopted.agent) this.agents.set(adopted.agent.extension, { facts: Promise.resolve({ consent: adopted.agent.consent, ...(adopted.agent.callNumber !== undefined ? { callNumber: adopted.agent.callNumber } : {}) }) });
       options.recorder.adopt(callId, adopted.running, adopted.announced);
       // A pause that ran when the last run stopped goes on (its maximum still counts from its start).
       this.pauseRequests.push(...(adopted.pauseRequests ?? []));
@@ -157,21 +161,34 @@ export class CallController {
   start(): void {
     const { registry } = this.options.daemon;
     this.lastCall = registry.get(this.callId);
-    // The call's own stream: this controller's work per event does not grow with the other live calls.
-    this.sub = registry.call$(this.callId).subscribe({
-      next: (u) => {
-        markDecision(this.callId, 'event');
-        this.lastCall = u.call;
-        if (u.kind !== 'updated') this.ended = true;
-        this.schedule();
-      },
-      complete: () => {
-        this.ended = true;
-        this.schedule();
-      },
-    });
+    // The call's own updates: this controller's work per event does not grow with the other
+    // live calls. The controller itself is the watcher (callUpdated / callClosed): no
+    // subscriber chain per live call.
+    this.watching = true;
+    registry.watch(this.callId, this);
     // A start refused while the outbox could not be written is tried again as soon as it can.
-    this.offGate = this.options.recorder.onGateOpen(() => this.schedule());
+    this.options.recorder.watchGate(this);
+    this.schedule();
+  }
+
+  /** CallWatcher: one update of this call (from the registry). */
+  callUpdated(u: CallUpdate): void {
+    if (!this.watching) return;
+    markDecision(this.callId, 'event');
+    this.lastCall = u.call;
+    if (u.kind !== 'updated') this.ended = true;
+    this.schedule();
+  }
+
+  /** CallWatcher: the call's last update has come, or the registry is closing. */
+  callClosed(): void {
+    if (!this.watching) return;
+    this.ended = true;
+    this.schedule();
+  }
+
+  /** The recorder's gate opened again (see start). */
+  gateOpened(): void {
     this.schedule();
   }
 
@@ -290,8 +307,9 @@ export class CallController {
     // calls$ also completes when the daemon stops: a call still up is not "ended".
     if (call?.ended === true || caller?.hungup === true) this.log.info(`call ended${seconds} (${caller?.hangupCause ?? 'hangup cause unknown'})`);
     else this.log.info('call no longer followed: this daemon is stopping (the call goes on in FreeSWITCH)');
-    this.sub?.unsubscribe();
-    this.offGate?.();
+    this.watching = false;
+    this.options.daemon.registry.unwatch(this.callId, this);
+    this.options.recorder.unwatchGate(this);
     this.options.recorder.forget(this.callId);
     // The last rows (file check) are written: anchor the final head.
     try {
@@ -491,11 +509,11 @@ export class CallController {
    * consent is then read again for each later decision: agentConsentNow).
    */
   private agentFacts(extension: string, policy: ExtensionPolicy): Promise<AgentFacts> {
-    let facts = this.agents.get(extension);
-    if (!facts) {
+    let entry = this.agents.get(extension);
+    if (!entry) {
       const { store } = this.options.daemon;
       const sampled = policy.group.mode === 'every-nth' || policy.extensionMode === 'every-nth' || policy.group.perCallMayLoosenTo.includes('every-nth');
-      facts = (async (): Promise<AgentFacts> => {
+      const facts = (async (): Promise<AgentFacts> => {
         await store.queue.ready();
         let consent: ConsentOnFile = 'unknown';
         try {
@@ -515,9 +533,10 @@ export class CallController {
         appendEvidence(store.queue, this.log, this.callId, 'agent_facts', { extension, consentOnFile: consent, callNumber: callNumber ?? null });
         return result;
       })();
-      this.agents.set(extension, facts);
+      entry = { facts };
+      this.agents.set(extension, entry);
     }
-    return facts;
+    return entry.facts;
   }
 
   /**
@@ -526,9 +545,11 @@ export class CallController {
    * A failed read is "unknown", which the policy treats as none (GDPR Art. 7(1)).
    */
   private async agentConsentNow(extension: string, facts: AgentFacts): Promise<ConsentOnFile> {
-    const last = this.agentConsent.get(extension);
-    if (last === undefined) {
-      this.agentConsent.set(extension, facts.consent);
+    // agentFacts made the entry before this is asked.
+    const entry = this.agents.get(extension);
+    const last = entry?.lastConsent;
+    if (entry === undefined || last === undefined) {
+      if (entry) entry.lastConsent = facts.consent;
       return facts.consent;
     }
     const { store } = this.options.daemon;
@@ -539,7 +560,7 @@ export class CallController {
       this.log.warn(`agent ${extension}'s recording consent could not be read again (${(err as Error).message}); treated as none`);
     }
     if (now !== last) {
-      this.agentConsent.set(extension, now);
+      entry.lastConsent = now;
       this.log.info(`agent ${extension}'s recording consent on file is now ${now} (was ${last})`);
       appendEvidence(store.queue, this.log, this.callId, 'agent_facts', { extension, consentOnFile: now, callNumber: facts.callNumber ?? null, changedFrom: last });
     }
@@ -552,13 +573,14 @@ export class CallController {
    */
   private supervisorConsent(extension: string | undefined): ConsentOnFile {
     if (extension === undefined) return 'unknown';
-    const known = this.supervisors.get(extension);
+    const supervisors = (this.supervisors ??= new Map());
+    const known = supervisors.get(extension);
     if (known !== undefined) return known;
-    this.supervisors.set(extension, 'unknown');
+    supervisors.set(extension, 'unknown');
     void this.options.daemon.store.repository
       .getAgentConsent(extension)
       .then((c) => {
-        this.supervisors.set(extension, c ? 'yes' : 'no');
+        supervisors.set(extension, c ? 'yes' : 'no');
         appendEvidence(this.options.daemon.store.queue, this.log, this.callId, 'supervisor_facts', { extension, consentOnFile: c ? 'yes' : 'no' });
       })
       .catch((err: Error) => this.log.warn(`supervisor ${extension}'s recording consent could not be read (${err.message}); treated as none`))

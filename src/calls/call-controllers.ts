@@ -39,6 +39,8 @@ export class CallControllers implements RecordingControl {
 
   private clock: CallClock | undefined;
   private readonly agentListeners: CallAgentListener[] = [];
+  /** One function for every controller (not a closure per live call). */
+  private readonly toAgentListeners: CallAgentListener = (s) => this.agentListeners.forEach((l) => l(s));
 
   /**
    * The agent's side (src/agent: lamp, MQTT agent topic) hears what every call shows its
@@ -73,7 +75,7 @@ export class CallControllers implements RecordingControl {
   /** Kept until the call's last recording is checked. */
   add(controller: CallController): void {
     this.live.set(controller.callId, controller);
-    controller.attach(this.clock, this.agentListeners.length > 0 ? (s) => this.agentListeners.forEach((l) => l(s)) : undefined);
+    controller.attach(this.clock, this.agentListeners.length > 0 ? this.toAgentListeners : undefined);
     void controller.done.then(() => {
       if (this.live.get(controller.callId) === controller) this.live.delete(controller.callId);
     });

@@ -82,14 +82,16 @@ export class InboundDigits {
     const uuid = event.headers['Unique-ID'];
     const digit = event.headers['DTMF-Digit'];
     if (uuid === undefined || digit === undefined || !/^[0-9*#A-D]$/.test(digit)) return;
-    let list = this.presses.get(uuid);
+    const press = { seq: ++this.seq, digit };
+    const list = this.presses.get(uuid);
     if (list === undefined) {
       if (this.presses.size >= MAX_CHANNELS) this.presses.delete(this.presses.keys().next().value as string);
-      list = [];
-      this.presses.set(uuid, list);
+      // A literal, not [] and a push: a pushed-to array reserves 17 slots, kept for the whole call.
+      this.presses.set(uuid, [press]);
+    } else {
+      list.push(press);
+      if (list.length > MAX_PER_CHANNEL) list.shift();
     }
-    list.push({ seq: ++this.seq, digit });
-    if (list.length > MAX_PER_CHANNEL) list.shift();
     for (const w of [...(this.waiters.get(uuid) ?? [])]) w();
   }
 }

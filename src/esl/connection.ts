@@ -36,6 +36,11 @@ export interface ConnectionOptions {
    */
   readonly readBudget?: TurnBudget;
   readonly logger: Logger;
+  /**
+   * Close as soon as FreeSWITCH sends its `text/disconnect-notice` (a call socket: a socket
+   * left open keeps the channel alive inside FreeSWITCH). Before notices$ hears of it.
+   */
+  readonly endOnDisconnectNotice?: boolean;
 }
 
 interface Pending {
@@ -63,11 +68,16 @@ export class EslConnection {
   private readonly parser: FrameParser;
   private readonly replyQueue: Pending[] = [];
   private readonly apiQueue: Pending[] = [];
-  private readonly jobs = new Map<string, Waiter>();
-  private readonly executions = new Map<string, Waiter>();
+  // Made when first needed and dropped when empty: a call socket uses few of them, and an
+  // empty Map or Subject still costs each live call its bytes (issue 12: heap per live call).
+  private jobs: Map<string, Waiter> | undefined;
+  private executions: Map<string, Waiter> | undefined;
   private readonly eventsSubject = new Subject<EslEvent>();
-  private readonly framesSubject = new Subject<EslFrame>();
-  private readonly noticesSubject = new Subject<DisconnectNotice>();
+  private framesSubject: Subject<EslFrame> | undefined;
+  private noticesSubject: Subject<DisconnectNotice> | undefined;
+  /** The socket closed (onClose ran): a stream asked for afterwards completes at once. */
+  private finished = false;
+  private readonly endOnDisconnectNotice: boolean;
   private closedError: Error | undefined;
   private readonly commandTimeoutMs: number;
   private readonly log: Logger;
@@ -79,10 +89,20 @@ export class EslConnection {
   private granted = false;
 
   /** Every event this socket delivers. Completes when the socket closes; never errors. */
-  readonly events$: Observable<EslEvent> = this.eventsSubject.asObservable();
-  /** Frames that are neither replies nor events (auth/request, log/data). */
-  readonly frames$: Observable<EslFrame> = this.framesSubject.asObservable();
-  readonly notices$: Observable<DisconnectNotice> = this.noticesSubject.asObservable();
+  get events$(): Observable<EslEvent> {
+    return this.eventsSubject.asObservable();
+  }
+
+  /** Frames that are neither replies nor events (auth/request, log/data). Completes when the socket closes. */
+  get frames$(): Observable<EslFrame> {
+    return (this.framesSubject ??= this.lateSubject()).asObservable();
+  }
+
+  /** FreeSWITCH's `text/disconnect-notice`. Completes when the socket closes. */
+  get notices$(): Observable<DisconnectNotice> {
+    return (this.noticesSubject ??= this.lateSubject()).asObservable();
+  }
+
   readonly closed: Promise<Error | undefined>;
   private resolveClosed!: (err: Error | undefined) => void;
 
@@ -91,6 +111,7 @@ export class EslConnection {
     options: ConnectionOptions,
   ) {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
+    this.endOnDisconnectNotice = options.endOnDisconnectNotice === true;
     this.log = options.logger;
     this.parser = new FrameParser({ maxFrameBytes: options.maxFrameBytes });
     this.reading = options.readBudget ?? new TurnBudget(options.readSliceMs ?? 10);
@@ -118,11 +139,11 @@ export class EslConnection {
   /** `bgapi` with a client Job-UUID registered before the bytes leave, so no result can be missed. */
   async bgapi(command: string, timeoutMs = 30_000): Promise<string> {
     const jobUuid = randomUUID();
-    const result = this.waitFor(this.jobs, jobUuid, `bgapi ${command}`, timeoutMs);
+    const result = this.waitFor('jobs', jobUuid, `bgapi ${command}`, timeoutMs);
     try {
       await this.command(cmd.bgapi(command, jobUuid));
     } catch (err) {
-      this.cancelWait(this.jobs, jobUuid);
+      this.cancelWait('jobs', jobUuid);
       throw err;
     }
     const event = await result;
@@ -138,11 +159,11 @@ export class EslConnection {
    */
   async execute(uuid: string, app: string, arg?: string, completionTimeoutMs?: number): Promise<EslEvent> {
     const eventUuid = randomUUID();
-    const done = this.waitFor(this.executions, eventUuid, `execute ${app}`, completionTimeoutMs);
+    const done = this.waitFor('executions', eventUuid, `execute ${app}`, completionTimeoutMs);
     try {
       await this.command(cmd.execute(uuid, app, arg, { eventUuid }));
     } catch (err) {
-      this.cancelWait(this.executions, eventUuid);
+      this.cancelWait('executions', eventUuid);
       throw err;
     }
     return done;
@@ -186,12 +207,20 @@ export class EslConnection {
     });
   }
 
-  private waitFor(map: Map<string, Waiter>, id: string, label: string, timeoutMs: number | undefined): Promise<EslEvent> {
+  /** A Subject for a stream asked for after the socket closed is complete already. */
+  private lateSubject<T>(): Subject<T> {
+    const subject = new Subject<T>();
+    if (this.finished) subject.complete();
+    return subject;
+  }
+
+  private waitFor(kind: 'jobs' | 'executions', id: string, label: string, timeoutMs: number | undefined): Promise<EslEvent> {
+    const map = (this[kind] ??= new Map());
     return new Promise<EslEvent>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, label };
       if (timeoutMs !== undefined) {
         waiter.timer = setTimeout(() => {
-          map.delete(id);
+          this.cancelWait(kind, id);
           reject(new EslTimeoutError(`"${label}" did not complete within ${timeoutMs} ms`));
         }, timeoutMs);
         waiter.timer.unref?.();
@@ -200,10 +229,13 @@ export class EslConnection {
     });
   }
 
-  private cancelWait(map: Map<string, Waiter>, id: string): void {
+  private cancelWait(kind: 'jobs' | 'executions', id: string): void {
+    const map = this[kind];
+    if (map === undefined) return;
     const waiter = map.get(id);
     if (waiter?.timer) clearTimeout(waiter.timer);
     map.delete(id);
+    if (map.size === 0) this[kind] = undefined;
   }
 
   private onData(chunk: Buffer): void {
@@ -275,14 +307,15 @@ export class EslConnection {
         return;
       }
       case 'text/disconnect-notice':
-        this.noticesSubject.next({
+        if (this.endOnDisconnectNotice) this.end();
+        this.noticesSubject?.next({
           disposition: frame.headers['Content-Disposition'],
           headers: frame.headers,
           body: frame.body?.toString('utf8') ?? '',
         });
         return;
       default:
-        this.framesSubject.next(frame);
+        this.framesSubject?.next(frame);
     }
   }
 
@@ -302,16 +335,16 @@ export class EslConnection {
   private onEvent(event: EslEvent): void {
     if (event.name === 'BACKGROUND_JOB') {
       const id = event.headers['Job-UUID'];
-      const waiter = id ? this.jobs.get(id) : undefined;
+      const waiter = id ? this.jobs?.get(id) : undefined;
       if (waiter && id) {
-        this.cancelWait(this.jobs, id);
+        this.cancelWait('jobs', id);
         waiter.resolve(event);
       }
     } else if (event.name === 'CHANNEL_EXECUTE_COMPLETE') {
       const id = event.headers['Application-UUID'];
-      const waiter = id ? this.executions.get(id) : undefined;
+      const waiter = id ? this.executions?.get(id) : undefined;
       if (waiter && id) {
-        this.cancelWait(this.executions, id);
+        this.cancelWait('executions', id);
         waiter.resolve(event);
       }
     }
@@ -333,16 +366,17 @@ export class EslConnection {
     };
     rejectAll(this.replyQueue);
     rejectAll(this.apiQueue);
-    for (const map of [this.jobs, this.executions]) {
-      for (const [id, waiter] of map) {
-        this.cancelWait(map, id);
+    for (const kind of ['jobs', 'executions'] as const) {
+      for (const [id, waiter] of this[kind] ?? []) {
+        this.cancelWait(kind, id);
         waiter.reject(withoutStack(() => new EslDisconnectedError(`"${waiter.label}" lost: ${err.message}`)));
       }
     }
     this.parser.reset();
+    this.finished = true;
     this.eventsSubject.complete();
-    this.framesSubject.complete();
-    this.noticesSubject.complete();
+    this.framesSubject?.complete();
+    this.noticesSubject?.complete();
     this.resolveClosed(err);
   }
 }

@@ -128,10 +128,16 @@ export class OutboundServer {
    * linger notice and the close at once, and they are handled in slices of the event loop.
    */
   private readonly reading = new TurnBudget(10);
+  /** The close listener of every call socket: one function, called with the socket as `this` (no closure per call). */
+  private readonly forgetSocket: (this: Socket) => void;
 
   constructor(private readonly options: OutboundOptions) {
     this.log = options.logger.child({ module: 'esl-outbound' });
     this.allowed = new Set((options.allowedPeers ?? LOOPBACK_PEERS).map((p) => normalisePeer(p)));
+    const sockets = this.sockets;
+    this.forgetSocket = function (this: Socket) {
+      sockets.delete(this);
+    };
   }
 
   get openSockets(): number {
@@ -175,10 +181,9 @@ export class OutboundServer {
       return;
     }
     this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-    const conn = new EslConnection(socket, { logger: this.log, commandTimeoutMs: this.options.commandTimeoutMs, readBudget: this.reading });
+    socket.on('close', this.forgetSocket);
     // Close as soon as FreeSWITCH says the channel is done (see header comment).
-    conn.notices$.subscribe(() => conn.end());
+    const conn = new EslConnection(socket, { logger: this.log, commandTimeoutMs: this.options.commandTimeoutMs, readBudget: this.reading, endOnDisconnectNotice: true });
     void this.handshake(conn, peer);
   }
 

@@ -121,11 +121,11 @@ export class FrameParser {
    * copied once whatever the chunking, and nothing is kept per chunk (1 MB fed one byte per
    * chunk used to keep a million Buffer objects, 147 MB).
    */
-  private head: Buffer = Buffer.allocUnsafe(0);
+  private head: Buffer = EMPTY;
   private headSize = 0;
   private pendingHeaders: Record<string, string> | undefined;
   /** The body being filled (grown as bytes arrive, up to bodyLength), and how much of it is. */
-  private body: Buffer = Buffer.allocUnsafe(0);
+  private body: Buffer = EMPTY;
   private bodySize = 0;
   private bodyLength = 0;
   private readonly maxFrameBytes: number;
@@ -223,7 +223,7 @@ export class FrameParser {
           if (this.bodySize === this.bodyLength) {
             body = this.body.length === this.bodyLength ? this.body : Buffer.from(this.body.subarray(0, this.bodySize));
             // The filled buffer now belongs to the frame; the next body starts a new one.
-            this.body = Buffer.allocUnsafe(0);
+            this.body = EMPTY;
           }
         }
         if (body === undefined) break;
@@ -238,10 +238,10 @@ export class FrameParser {
   }
 
   reset(): void {
-    this.head = Buffer.allocUnsafe(0);
+    this.head = EMPTY;
     this.headSize = 0;
     this.pendingHeaders = undefined;
-    this.body = Buffer.allocUnsafe(0);
+    this.body = EMPTY;
     this.bodySize = 0;
     this.bodyLength = 0;
   }

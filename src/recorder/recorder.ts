@@ -77,6 +77,11 @@ export interface RecorderLifecycle {
   storage(): StorageState | undefined;
 }
 
+/** Told when the recording gate opens again (Recorder.watchGate). */
+export interface GateWatcher {
+  gateOpened(): void;
+}
+
 /** What the controller tells the recorder about a start, for the recordings row. */
 export interface StartContext {
   readonly segment: number;
@@ -89,18 +94,22 @@ export interface StartContext {
   readonly legalBasis?: string;
 }
 
+/**
+ * Each collection is made at its first entry: a call records one file or two, most use three
+ * of these or fewer, and an empty Map or Set is ≈180 bytes per live call (issue 12).
+ */
 interface CallRecordings {
   observed: ObservedRecording;
-  readonly planned: Map<string, StartContext>;
+  planned?: Map<string, StartContext>;
   /** RECORD_START / RECORD_STOP already taken into account, keyed by path and start time. */
-  readonly confirmedStarts: Set<string>;
-  readonly confirmedStops: Set<string>;
+  confirmedStarts?: Set<string>;
+  confirmedStops?: Set<string>;
   /** Files a previous run started (adopted after a restart). */
-  readonly adopted: Set<string>;
+  adopted?: Set<string>;
   /** Files this daemon sent a stop for. */
-  readonly stopsSent: Set<string>;
+  stopsSent?: Set<string>;
   /** The leg each file's media bug runs on, from RECORD_START: a stop must go to that channel. */
-  readonly legs: Map<string, string>;
+  legs?: Map<string, string>;
 }
 
 /** What the evidence, the row and the log say about a recording callwarden did not start. */
@@ -128,20 +137,27 @@ export class Recorder {
   private readonly log: Logger;
   /** Per call, the last reason a start was refused (one evidence row and log line per reason). */
   private readonly refused = new Map<string, string>();
-  private readonly gateListeners = new Set<() => void>();
+  private readonly gateWatchers = new Set<GateWatcher>();
 
   constructor(private readonly options: RecorderOptions) {
     this.log = options.logger.child({ module: 'recorder' });
     options.queue.on?.('gate', (reason) => {
       if (reason !== null) return;
-      for (const listener of [...this.gateListeners]) listener();
+      for (const watcher of [...this.gateWatchers]) watcher.gateOpened();
     });
   }
 
-  /** Called when refused starts may be tried again (the controllers re-run their decision); returns the unsubscribe. */
-  onGateOpen(listener: () => void): () => void {
-    this.gateListeners.add(listener);
-    return () => this.gateListeners.delete(listener);
+  /**
+   * `watcher.gateOpened()` is called when refused starts may be tried again (the controllers
+   * re-run their decision), until unwatchGate. An object, not a callback and its unsubscribe:
+   * no closures per live call.
+   */
+  watchGate(watcher: GateWatcher): void {
+    this.gateWatchers.add(watcher);
+  }
+
+  unwatchGate(watcher: GateWatcher): void {
+    this.gateWatchers.delete(watcher);
   }
 
   /** The file extension a new recording gets: the configured format, unless FreeSWITCH cannot write it. */
@@ -181,8 +197,9 @@ export class Recorder {
     // A media bug is stopped, masked or unmasked on the channel it runs on: a file someone
     // else started on the agent's leg is not found on the caller's ("Cannot stop record session").
     let command = given;
-    if ((given.kind === 'stop' || given.kind === 'mask' || given.kind === 'unmask') && s.legs.has(given.path)) command = { ...given, leg: s.legs.get(given.path)! };
-    if (command.kind === 'stop') s.stopsSent.add(command.path);
+    const leg = given.kind === 'stop' || given.kind === 'mask' || given.kind === 'unmask' ? s.legs?.get(given.path) : undefined;
+    if (leg !== undefined) command = { ...given, leg };
+    if (command.kind === 'stop') (s.stopsSent ??= new Set()).add(command.path);
     const text = recordingCommandText(command);
     if (command.kind === 'start' && this.options.queue.recordingGate) {
       // Nothing starts before the rows that justify it are on disk: a crash or a full disk
@@ -201,7 +218,7 @@ export class Recorder {
       }
       this.refused.delete(callId);
     }
-    if (command.kind === 'start' && context) s.planned.set(command.path, context);
+    if (command.kind === 'start' && context) (s.planned ??= new Map()).set(command.path, context);
     s.observed = observeRecording(s.observed, { kind: 'sent', command });
     let ok = true;
     let reply: string;
@@ -231,15 +248,15 @@ export class Recorder {
   async sync(call: CallState): Promise<void> {
     const s = this.state(call.callId);
     for (const r of call.recordings) {
-      if (r.active) s.legs.set(r.path, r.leg);
+      if (r.active) (s.legs ??= new Map()).set(r.path, r.leg);
       const key = `${r.path}@${r.startedAt ?? '?'}`;
-      if (r.startedAt !== undefined && !s.confirmedStarts.has(key)) {
-        s.confirmedStarts.add(key);
+      if (r.startedAt !== undefined && s.confirmedStarts?.has(key) !== true) {
+        (s.confirmedStarts ??= new Set()).add(key);
         s.observed = observeRecording(s.observed, { kind: 'RECORD_START', path: r.path });
         this.started(call.callId, r, s);
       }
-      if (!r.active && !s.confirmedStops.has(key)) {
-        s.confirmedStops.add(key);
+      if (!r.active && s.confirmedStops?.has(key) !== true) {
+        (s.confirmedStops ??= new Set()).add(key);
         s.observed = observeRecording(s.observed, { kind: 'RECORD_STOP', path: r.path });
         await this.stopped(call.callId, r, s);
       }
@@ -254,7 +271,7 @@ export class Recorder {
    */
   adopt(callId: string, running: readonly string[], announced: readonly string[]): void {
     const s = this.state(callId);
-    for (const path of running) s.adopted.add(path);
+    for (const path of running) (s.adopted ??= new Set()).add(path);
     s.observed = observeRecording(s.observed, { kind: 'resync', running, announced });
   }
 
@@ -264,7 +281,7 @@ export class Recorder {
    * on the call was started by someone else (an operator's uuid_record, another app).
    */
   private ours(callId: string, path: string, s: CallRecordings): boolean {
-    if (s.planned.has(path) || s.adopted.has(path)) return true;
+    if (s.planned?.has(path) === true || s.adopted?.has(path) === true) return true;
     const word = safeFileWord(callId);
     const m = /\/([^/]+)\/(\d+-(?:caller|agent|both)\.(?:wav|mp3))$/.exec(path);
     if (m === null || m[1] !== word) return false;
@@ -291,7 +308,7 @@ export class Recorder {
     this.evidence(callId, 'fs_confirmed', { event: 'RECORD_START', path: r.path, leg: r.leg, at: isoOf(r.startedAt) });
     // Terms only for a recording this run started: one an earlier run started keeps the terms
     // it was given then (the purge falls back to the global retention where none are known).
-    const known = s.planned.has(r.path);
+    const known = s.planned?.has(r.path) === true;
     this.options.queue.upsertRecording({
       ...(known ? termFields(this.termsOf(ctx)) : {}),
       id: recordingId(callId, r.path),
@@ -336,7 +353,7 @@ export class Recorder {
   }
 
   private foreignStopped(callId: string, r: RecordingState, s: CallRecordings): void {
-    const byUs = s.stopsSent.has(r.path);
+    const byUs = s.stopsSent?.has(r.path) === true;
     const stoppedAt = isoOf(r.stoppedAt);
     this.evidence(callId, 'fs_confirmed', { event: r.stoppedAt !== undefined ? 'RECORD_STOP' : 'channel-gone-without-RECORD_STOP', path: r.path, leg: r.leg, at: stoppedAt });
     const patch = { status: byUs ? ('foreign-stopped' as const) : ('foreign' as const), stoppedAt: stoppedAt ?? null };
@@ -373,7 +390,7 @@ export class Recorder {
       at: stoppedAt,
     });
     const retentionFrom = microsToDate(r.stoppedAt)?.getTime() ?? Date.now();
-    const known = s.planned.has(r.path);
+    const known = s.planned?.has(r.path) === true;
     const terms = this.termsOf(ctx);
     const localPath = (this.options.localPath ?? ((p: string) => p))(r.path);
     const finished: FinishedRecording = { callId, id: recordingId(callId, r.path), path: r.path, localPath, expectedMs, check };
@@ -429,7 +446,7 @@ export class Recorder {
   }
 
   private contextOf(path: string, s: CallRecordings): StartContext {
-    const planned = s.planned.get(path);
+    const planned = s.planned?.get(path);
     if (planned) return planned;
     const m = FILE_RE.exec(path);
     return { segment: m ? Number(m[1]) : 1, channels: (m?.[2] as RecordingChannels | undefined) ?? 'both', policy: 'unknown (not started by this daemon run)' };
@@ -438,7 +455,7 @@ export class Recorder {
   private state(callId: string): CallRecordings {
     let s = this.calls.get(callId);
     if (!s) {
-      s = { observed: NOTHING_OBSERVED, planned: new Map(), confirmedStarts: new Set(), confirmedStops: new Set(), adopted: new Set(), stopsSent: new Set(), legs: new Map() };
+      s = { observed: NOTHING_OBSERVED };
       this.calls.set(callId, s);
     }
     return s;

@@ -41,9 +41,11 @@ const LOCK_FILE = 'outbox.lock';
 const heldLocks = new Set<string>();
 
 export class DurableOutbox {
-  /** Raw lines currently in the file, oldest first; the first `acked` of them are applied and await truncation. */
+  /** Raw lines currently in the file, oldest first; the first `acked` of them are applied and await truncation (their text already dropped). */
   private lines: string[];
   private acked = 0;
+  /** Bytes of the acknowledged lines, newlines included: where the pending lines start in the file. */
+  private ackedBytes = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Bytes of complete lines in the file: a failed append is cut back to this. */
@@ -142,9 +144,15 @@ export class DurableOutbox {
     });
   }
 
-  /** Marks the oldest journaled entry as applied (entries are applied strictly in file order). */
+  /**
+   * Marks the oldest journaled entry as applied (entries are applied strictly in file order).
+   * Its text is let go at once: only the lines after the acknowledged prefix are ever written
+   * again, and up to `compactAfter` applied lines (≈1 KiB each) would otherwise stay in memory.
+   */
   acknowledge(): void {
-    if (this.acked < this.lines.length) this.acked++;
+    if (this.acked >= this.lines.length) return;
+    this.ackedBytes += Buffer.byteLength(this.lines[this.acked]!, 'utf8') + 1;
+    this.lines[this.acked++] = '';
   }
 
   /** Applied entries still occupying the head of the file. */
@@ -164,6 +172,7 @@ export class DurableOutbox {
         await this.handle.sync();
         this.lines = [];
         this.acked = 0;
+        this.ackedBytes = 0;
         this.size = 0;
       } else if (this.acked >= compactAfter) {
         await this.compactNow();
@@ -207,8 +216,8 @@ export class DurableOutbox {
    */
   private async compactNow(): Promise<void> {
     const cut = this.acked;
-    let head = 0;
-    for (let i = 0; i < cut; i++) head += Buffer.byteLength(this.lines[i]!, 'utf8') + 1;
+    // The acknowledged lines' text is gone (acknowledge): their length was counted then.
+    const head = this.ackedBytes;
     // Only complete lines: a failed append's partial bytes past `size` are left behind.
     const tail = Buffer.allocUnsafe(this.size - head);
     for (let read = 0; read < tail.length; ) {
@@ -216,13 +225,14 @@ export class DurableOutbox {
       if (bytesRead === 0) throw new Error('the outbox file is shorter than the lines written to it');
       read += bytesRead;
     }
-    // The file holds exactly the lines, each ended by a newline; bytes that do not end so are not trusted.
-    const whole = tail.length === 0 || tail[tail.length - 1] === 0x0a;
-    await this.rewriteNow(this.lines.slice(cut), cut, whole ? tail : undefined);
+    // The file holds exactly the lines, each ended by a newline. If not, it is left as it is (valid,
+    // only longer): the acknowledged lines' text is gone, so it cannot be rebuilt from memory.
+    if (tail.length > 0 && tail[tail.length - 1] !== 0x0a) return;
+    await this.rewriteNow(this.lines.slice(cut), cut, head, tail);
   }
 
   // Write-new-then-rename so a crash leaves either the old or the new file, never a half-written one.
-  private async rewriteNow(lines: string[], dropped = 0, bytes?: Buffer): Promise<void> {
+  private async rewriteNow(lines: string[], dropped = 0, droppedBytes = 0, bytes?: Buffer): Promise<void> {
     const tmp = join(this.dir, `${OUTBOX_FILE}.${randomUUID()}.tmp`);
     const fh = await this.io.open(tmp, 'w', 0o600);
     const content = bytes ?? (lines.length > 0 ? Buffer.from(lines.join('\n') + '\n', 'utf8') : Buffer.alloc(0));
@@ -241,6 +251,7 @@ export class DurableOutbox {
     this.handle = await this.io.open(this.path, constants.O_RDWR | constants.O_APPEND, 0o600);
     this.lines = lines;
     this.acked = Math.max(0, this.acked - dropped);
+    this.ackedBytes = Math.max(0, this.ackedBytes - droppedBytes);
     this.needsCut = false;
     this.size = content.length;
   }

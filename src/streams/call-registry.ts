@@ -4,7 +4,8 @@ import { Observable, Subject, Subscription } from 'rxjs';
 import { CallTable, type CallUpdate } from './call-table';
 import type { CallState } from './call-state';
 import type { ChannelRow } from './channel-row';
-import { channelMessages, DEFAULT_TOMBSTONE_CAPACITY, type ChannelMessage, type ChannelStreamOptions } from './channel-streams';
+import { channelMessages } from './channel-messages';
+import { DEFAULT_TOMBSTONE_CAPACITY, type ChannelMessage, type ChannelStreamOptions } from './channel-streams';
 import { dedupEvents, newDedupStats, type DedupOptions, type DedupStats } from './dedup-events';
 import type { NodeEvent } from './node-event';
 import { newStreamGauges, type StreamGauges } from './stream-gauges';
@@ -33,6 +34,14 @@ export interface CallRegistryOptions {
  */
 export const MAX_CONSECUTIVE_PIPELINE_FAILURES = 100;
 
+/** Follows one call (CallRegistry.watch). */
+export interface CallWatcher {
+  /** Every update of the call, its last ('ended' or 'absorbed') included. */
+  callUpdated(update: CallUpdate): void;
+  /** After the last update, or when the registry is disposed: nothing more comes. */
+  callClosed(): void;
+}
+
 export class CallRegistry {
   /** Every state change, hot; never errors, completes on dispose(). */
   readonly calls$: Observable<CallUpdate>;
@@ -45,8 +54,8 @@ export class CallRegistry {
   private readonly updates = new Subject<CallUpdate>();
   private readonly expire = new Subject<string>();
   private readonly tombstones: Tombstones;
-  /** Per-call streams with at least one subscriber: callId → its Subject (created on demand, dropped with its last subscriber or its call). */
-  private readonly perCall = new Map<string, { readonly subject: Subject<CallUpdate>; refs: number }>();
+  /** Calls someone follows: callId → its watchers (added on demand, dropped with the last one or with the call). */
+  private readonly perCall = new Map<string, CallWatcher[]>();
 
   constructor(private readonly options: CallRegistryOptions = {}) {
     this.calls$ = this.updates.asObservable();
@@ -119,34 +128,48 @@ export class CallRegistry {
   }
 
   /**
-   * One call's own updates (the per-call stream of DESIGN.md): what a controller, a monitor
-   * lookup or a live-ops wait follows, so its work does not grow with the number of other
-   * live calls — each update is handed to its call's Subject by one Map lookup, never
-   * filtered out of calls$ by every subscriber. Hot; completes after the call's last update
-   * ('ended' or 'absorbed') or on dispose(); nothing is kept for a call nobody follows.
+   * One call's own updates (the per-call stream of DESIGN.md): what a monitor lookup or a
+   * live-ops wait follows, so its work does not grow with the number of other live calls —
+   * each update is handed to its call's watchers by one Map lookup, never filtered out of
+   * calls$ by every subscriber. Hot; completes after the call's last update ('ended' or
+   * 'absorbed') or on dispose(); nothing is kept for a call nobody follows.
    */
   call$(callId: string): Observable<CallUpdate> {
     return new Observable<CallUpdate>((subscriber) => {
-      let entry = this.perCall.get(callId);
-      if (entry === undefined) {
-        if (this.updates.closed || this.updates.isStopped) {
-          subscriber.complete();
-          return;
-        }
-        entry = { subject: new Subject<CallUpdate>(), refs: 0 };
-        this.perCall.set(callId, entry);
-      }
-      const own = entry;
-      own.refs++;
-      const sub = own.subject.subscribe(subscriber);
-      return () => {
-        sub.unsubscribe();
-        if (--own.refs === 0 && this.perCall.get(callId) === own) this.perCall.delete(callId);
-      };
+      const watcher: CallWatcher = { callUpdated: (u) => subscriber.next(u), callClosed: () => subscriber.complete() };
+      this.watch(callId, watcher);
+      return () => this.unwatch(callId, watcher);
     });
   }
 
-  /** Calls someone follows through call$ right now (leak checks: 0 once nobody follows a call). */
+  /**
+   * call$ without an observable: `watcher` gets the call's updates, then callClosed() after
+   * its last one or on dispose() (at once if the registry is disposed already). What a call
+   * controller uses: an object with two methods costs a live call far less heap than
+   * call$'s subscriber chain (issue 12: heap per live call). A watcher that throws is
+   * reported (onError) and the others still get the update.
+   */
+  watch(callId: string, watcher: CallWatcher): void {
+    if (this.updates.closed || this.updates.isStopped) {
+      this.tell(watcher, undefined);
+      return;
+    }
+    // A new list, not a push: an update being handed out goes on over the list it started with.
+    const watchers = this.perCall.get(callId);
+    this.perCall.set(callId, watchers === undefined ? [watcher] : [...watchers, watcher]);
+  }
+
+  /** Stops `watcher` (nothing more is delivered to it); a call left with none is forgotten. */
+  unwatch(callId: string, watcher: CallWatcher): void {
+    const watchers = this.perCall.get(callId);
+    if (watchers === undefined) return;
+    const i = watchers.indexOf(watcher);
+    if (i === -1) return;
+    if (watchers.length === 1) this.perCall.delete(callId);
+    else this.perCall.set(callId, watchers.filter((w) => w !== watcher));
+  }
+
+  /** Calls someone follows (call$, watch) right now (leak checks: 0 once nobody follows a call). */
   get followedCalls(): number {
     return this.perCall.size;
   }
@@ -215,7 +238,7 @@ export class CallRegistry {
     this.updates.complete();
     const followed = [...this.perCall.values()];
     this.perCall.clear();
-    for (const { subject } of followed) subject.complete();
+    for (const watchers of followed) for (const w of watchers) this.tell(w, undefined);
     this.expire.complete();
   }
 
@@ -224,16 +247,30 @@ export class CallRegistry {
     for (const update of updates) {
       this.updates.next(update);
       const callId = update.call.callId;
-      const own = this.perCall.get(callId);
-      if (own === undefined) continue;
+      const watchers = this.perCall.get(callId);
+      if (watchers === undefined) continue;
       if (update.kind === 'updated') {
-        own.subject.next(update);
+        for (const w of watchers) this.tell(w, update);
         continue;
       }
       // The call's last update: nobody can follow it any more, so its entry goes now.
       this.perCall.delete(callId);
-      own.subject.next(update);
-      own.subject.complete();
+      for (const w of watchers) this.tell(w, update);
+      for (const w of watchers) this.tell(w, undefined);
+    }
+  }
+
+  /** One update (or, undefined, the end) to one watcher; its failure is not the other watchers'. */
+  private tell(watcher: CallWatcher, update: CallUpdate | undefined): void {
+    try {
+      if (update === undefined) watcher.callClosed();
+      else watcher.callUpdated(update);
+    } catch (error) {
+      try {
+        this.options.onError?.(error);
+      } catch {
+        // A failing reporter must not stop the other watchers.
+      }
     }
   }
 }

@@ -7,7 +7,6 @@ import {
   filter,
   finalize,
   map,
-  mergeMap,
   Observable,
   groupBy,
   type GroupedObservable,
@@ -199,9 +198,4 @@ export function channelStreams(options: ChannelStreamOptions = {}): OperatorFunc
         finalize(() => expireSub.unsubscribe()),
       );
     });
-}
-
-/** channelStreams flattened: every channel's messages, interleaved as they happen. */
-export function channelMessages(options: ChannelStreamOptions = {}): OperatorFunction<NodeEvent, ChannelMessage> {
-  return (source) => source.pipe(channelStreams(options), mergeMap((channel) => channel.messages$));
 }

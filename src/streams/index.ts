@@ -8,6 +8,7 @@ export * from './dedup-events';
 export * from './tombstones';
 export * from './stream-gauges';
 export * from './channel-streams';
+export * from './channel-messages';
 export * from './call-state';
 export * from './reduce-call';
 export * from './seed-call';

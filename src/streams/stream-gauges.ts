@@ -1,9 +1,12 @@
 // Live counters of the stream layer (open channel groups, inner subscriptions) for metrics and leak tests.
 
 export interface StreamGauges {
-  /** Channel groups currently held by groupBy (one per live channel). */
+  /** Live channels the channel layer holds (one per live channel). */
   openGroups: number;
-  /** Subscriptions inside the channel layer: each group's lifetime watcher and its consumer. */
+  /**
+   * Subscriptions inside the channel layer: channelStreams' lifetime watcher and consumer per
+   * group; channelMessages' grace timers waiting after a CHANNEL_HANGUP_COMPLETE.
+   */
   activeSubscriptions: number;
   /** Groups closed so far, by reason. */
   closedByDestroy: number;

@@ -6,7 +6,7 @@ import { CallController } from '../../src/calls/call-controller';
 import type { Daemon } from '../../src/daemon';
 import type { RecordingConfig } from '../../src/policies';
 import type { Recorder } from '../../src/recorder';
-import { CallRegistry } from '../../src/streams/call-registry';
+import { CallRegistry, type CallWatcher } from '../../src/streams/call-registry';
 import type { CallUpdate } from '../../src/streams/call-table';
 import type { NodeEvent } from '../../src/streams/node-event';
 import { captureLogger } from '../support/capture-logger';
@@ -30,10 +30,14 @@ function callbacksPerEvent(liveCalls: number): { callbacks: number; updates: num
       return count(registry.calls$);
     },
     call$: (id: string) => count(registry.call$(id)),
+    // What a controller follows its call with: each update it is told counts as a callback.
+    watch: (id: string, w: CallWatcher) => registry.watch(id, { callUpdated: (u) => (callbacks++, w.callUpdated(u)), callClosed: () => w.callClosed() }),
+    unwatch: () => undefined,
   };
   const daemon = { registry: counted, annotate: () => undefined, annotationsOf: () => ({}) } as unknown as Daemon;
   const recorder = {
-    onGateOpen: () => () => undefined,
+    watchGate: () => undefined,
+    unwatchGate: () => undefined,
     sync: () => new Promise<never>(() => undefined),
     observed: () => ({ running: [] }),
     forget: () => undefined,

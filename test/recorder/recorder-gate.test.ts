@@ -37,7 +37,7 @@ describe('recorder gate', () => {
       logger: captured.logger,
     });
     let woken = 0;
-    recorder.onGateOpen(() => woken++);
+    recorder.watchGate({ gateOpened: () => woken++ });
     expect(await recorder.execute(LEG, START, CTX)).to.equal(false);
     expect(await recorder.execute(LEG, START, CTX)).to.equal(false);
     expect(sent).to.deep.equal([]);

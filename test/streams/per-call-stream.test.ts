@@ -84,4 +84,51 @@ describe('streams/call-registry call$ (per-call stream)', () => {
     expect(one.delivered).to.equal(one.updates);
     expect(many).to.deep.equal(one);
   });
+
+  it('watch: a watcher gets the updates and the end; one that throws is reported and does not stop the others', () => {
+    const errors: unknown[] = [];
+    const registry = new CallRegistry({ onError: (e) => errors.push(e) });
+    const source = new Subject<NodeEvent>();
+    registry.attach(source);
+    const life = twoLegCall(newClock(), 4);
+    const id = uuidFor(4, 'a');
+    const seen: string[] = [];
+    const thrower = {
+      callUpdated: () => {
+        throw new Error('watcher bug');
+      },
+      callClosed: () => seen.push('thrower closed'),
+    };
+    const good = { callUpdated: (u: CallUpdate) => seen.push(u.kind), callClosed: () => seen.push('closed') };
+    registry.watch(id, thrower);
+    registry.watch(id, good);
+    for (const e of onNode(life)) source.next(e);
+    // The last update to every watcher, then the end to every watcher.
+    expect(seen.slice(-3)).to.deep.equal(['ended', 'thrower closed', 'closed']);
+    expect(seen.filter((k) => k === 'updated').length).to.be.greaterThan(2);
+    expect(errors.length).to.equal(seen.filter((k) => k === 'updated' || k === 'ended').length);
+    expect(registry.followedCalls).to.equal(0);
+  });
+
+  it('unwatch: nothing more is delivered, and the call is forgotten with its last watcher; after dispose() a watch closes at once', () => {
+    const { registry, source } = fed();
+    const life = twoLegCall(newClock(), 5);
+    const id = uuidFor(5, 'a');
+    let updates = 0;
+    let closed = 0;
+    const watcher = { callUpdated: () => updates++, callClosed: () => closed++ };
+    registry.watch(id, watcher);
+    expect(registry.followedCalls).to.equal(1);
+    for (const e of onNode(life.slice(0, 2))) source.next(e);
+    expect(updates).to.be.greaterThan(0);
+    const before = updates;
+    registry.unwatch(id, watcher);
+    expect(registry.followedCalls).to.equal(0);
+    for (const e of onNode(life.slice(2))) source.next(e);
+    expect([updates, closed]).to.deep.equal([before, 0]);
+    registry.dispose();
+    registry.watch(id, watcher);
+    expect(closed).to.equal(1);
+    expect(registry.followedCalls).to.equal(0);
+  });
 });
