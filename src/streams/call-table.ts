@@ -112,7 +112,7 @@ export class CallTable {
       this.firstSeen.delete(uuid);
       return [];
     }
-    return this.store(closeLeg(call, uuid, reason), cause);
+    return this.store(closeLeg(call, uuid, reason), cause, []);
   }
 
   /** Legs of `node` that are still open, for resync. */
@@ -145,7 +145,7 @@ export class CallTable {
 
     const route = this.routes.get(uuid)!;
     const call = this.calls.get(route.callId) ?? emptyCall(route.callId, node);
-    updates.push(...this.store(reduceCall(call, facts, route.role, node), cause));
+    this.store(reduceCall(call, facts, route.role, node), cause, updates);
     return updates;
   }
 
@@ -210,14 +210,19 @@ export class CallTable {
     set.add(uuid);
   }
 
-  private store(call: CallState, cause: ChannelMessage | undefined): CallUpdate[] {
+  /** Keeps (or, once ended, forgets) the call's new state; appends the update to `updates` and returns it. */
+  private store(call: CallState, cause: ChannelMessage | undefined, updates: CallUpdate[]): CallUpdate[] {
     if (call.ended) {
       this.forget(call.callId, true);
-      return [cause === undefined ? { kind: 'ended', call } : { kind: 'ended', call, cause }];
+      updates.push(cause === undefined ? { kind: 'ended', call } : { kind: 'ended', call, cause });
+      return updates;
     }
+    const before = this.calls.get(call.callId);
     this.calls.set(call.callId, call);
-    this.reindexAgents(call);
-    return [cause === undefined ? { kind: 'updated', call } : { kind: 'updated', call, cause }];
+    // The index follows the legs alone; most events leave the legs array as it was.
+    if (before === undefined || before.legs !== call.legs) this.reindexAgents(call);
+    updates.push(cause === undefined ? { kind: 'updated', call } : { kind: 'updated', call, cause });
+    return updates;
   }
 
   /** Removes a call and everything that points at it. */

@@ -42,12 +42,19 @@ export function newLeg(uuid: string, role: LegRole, node: string): LegState {
  * Folds one event of leg `facts.uniqueId` (which plays `role` in this call) into the call.
  * Pure: same inputs, same output; the input state is never modified. A leg the call has not
  * seen yet is added, so a stream that starts mid-call (after a restart) simply builds up.
+ *
+ * Runs for every channel event of every call, so it copies only what the event changed: a
+ * leg the event leaves as it was is the same object, the legs array is the same array, and
+ * the call-level fields are derived again only when a leg changed (derive depends on the
+ * legs and recordings alone, and gives the same answer twice).
  */
 export function reduceCall(call: CallState, facts: ChannelFacts, role: LegRole, node: string): CallState {
   const uuid = facts.uniqueId;
   const ts = facts.timestamp;
-  const before = call.legs.find((l) => l.uuid === uuid) ?? newLeg(uuid, role, node);
-  let legs = upsert(call.legs, applyLegFacts({ ...before, role }, facts));
+  const at = indexOfLeg(call.legs, uuid);
+  const before = at === -1 ? newLeg(uuid, role, node) : call.legs[at]!;
+  const leg = applyLegFacts(before, role, facts);
+  let legs = at === -1 ? [...call.legs, leg] : leg === before ? call.legs : replaced(call.legs, at, leg);
   let { digits, recordings, playbacks, monitors } = call;
 
   switch (facts.eventName) {
@@ -111,13 +118,19 @@ export function reduceCall(call: CallState, facts: ChannelFacts, role: LegRole, 
       break;
   }
 
-  const callNode = {
-    name: call.node.name,
-    coreUuid: call.node.coreUuid ?? facts.coreUuid,
-    hostname: call.node.hostname ?? facts.hostname,
-  };
+  const next: Draft<CallState> = { ...call };
+  const coreUuid = call.node.coreUuid ?? facts.coreUuid;
+  const hostname = call.node.hostname ?? facts.hostname;
+  if (coreUuid !== call.node.coreUuid || hostname !== call.node.hostname) next.node = compact({ name: call.node.name, coreUuid, hostname });
   const updatedAt = ts === undefined ? call.updatedAt : Math.max(ts, call.updatedAt ?? 0);
-  return derive({ ...call, node: compact(callNode), legs, digits, recordings, playbacks, monitors, updatedAt });
+  if (updatedAt !== call.updatedAt) next.updatedAt = updatedAt;
+  next.digits = digits;
+  next.playbacks = playbacks;
+  next.monitors = monitors;
+  if (legs === call.legs && recordings === call.recordings) return next;
+  next.legs = legs;
+  next.recordings = recordings;
+  return derive(next);
 }
 
 /** The leg's stream is over (DESTROY, grace or expiry): whatever still ran on it has stopped. */
@@ -176,55 +189,127 @@ export function attachLeg(call: CallState, detached: DetachedLeg, role: LegRole)
   });
 }
 
-function applyLegFacts(leg: LegState, f: ChannelFacts): LegState {
+/**
+ * The leg after one of its events; the very same object when the event changed nothing
+ * (most CHANNEL_EXECUTE / _COMPLETE pairs), else one new object.
+ */
+function applyLegFacts(leg: LegState, role: LegRole, f: ChannelFacts): LegState {
   const ts = f.timestamp;
-  let next: LegState = {
-    ...leg,
-    channelName: f.channelName ?? leg.channelName,
-    direction: f.direction ?? leg.direction,
-    channelState: f.channelState ?? leg.channelState,
-    callState: f.callState ?? leg.callState,
-    callerNumber: f.callerNumber ?? leg.callerNumber,
-    destination: f.destination ?? leg.destination,
-    calleeNumber: f.calleeNumber ?? leg.calleeNumber,
-    dialedUser: f.dialedUser ?? leg.dialedUser,
-    createdAt: leg.createdAt ?? (f.eventName === 'CHANNEL_CREATE' ? ts : undefined) ?? f.createdTime,
-    eavesdropDtmf: f.eavesdropDtmf ?? leg.eavesdropDtmf,
-    eavesdropKeys: f.eavesdropKeys ?? leg.eavesdropKeys,
-    vars: mergeVars(leg, f),
-  };
+  const name = f.eventName;
+  const channelName = f.channelName ?? leg.channelName;
+  const direction = f.direction ?? leg.direction;
+  const channelState = f.channelState ?? leg.channelState;
+  const callState = f.callState ?? leg.callState;
+  const callerNumber = f.callerNumber ?? leg.callerNumber;
+  const destination = f.destination ?? leg.destination;
+  const calleeNumber = f.calleeNumber ?? leg.calleeNumber;
+  const dialedUser = f.dialedUser ?? leg.dialedUser;
+  const createdAt = leg.createdAt ?? (name === 'CHANNEL_CREATE' ? ts : undefined) ?? f.createdTime;
+  const eavesdropDtmf = f.eavesdropDtmf ?? leg.eavesdropDtmf;
+  const eavesdropKeys = f.eavesdropKeys ?? leg.eavesdropKeys;
+  const vars = mergeVars(leg, f);
+  let { answered, answeredAt, bridgedAt, bridgedTo, held, hungup, hungupAt, hangupCause, hangupCompleteAt, destroyedAt } = leg;
   // Mid-call starts learn the answer from headers; a live CHANNEL_ANSWER gives the exact time.
-  if (f.eventName === 'CHANNEL_ANSWER') next = { ...next, answered: true, answeredAt: next.answeredAt ?? ts };
-  else if (!next.answered && (f.answeredTime !== undefined || f.answerState === 'answered')) {
-    next = { ...next, answered: true, answeredAt: f.answeredTime };
+  if (name === 'CHANNEL_ANSWER') {
+    answered = true;
+    answeredAt = answeredAt ?? ts;
+  } else if (!answered && (f.answeredTime !== undefined || f.answerState === 'answered')) {
+    answered = true;
+    answeredAt = f.answeredTime;
   }
-  if (next.bridgedAt === undefined && f.bridgedTime !== undefined && f.otherLeg !== undefined && f.eventName !== 'CHANNEL_UNBRIDGE') {
-    next = { ...next, bridgedAt: f.bridgedTime, bridgedTo: next.hungup ? undefined : f.otherLeg };
+  if (bridgedAt === undefined && f.bridgedTime !== undefined && f.otherLeg !== undefined && name !== 'CHANNEL_UNBRIDGE') {
+    bridgedAt = f.bridgedTime;
+    bridgedTo = hungup ? undefined : f.otherLeg;
   }
-  switch (f.eventName) {
+  switch (name) {
     case 'CHANNEL_HOLD':
-      next = { ...next, held: true };
+      held = true;
       break;
     case 'CHANNEL_UNHOLD':
-      next = { ...next, held: false };
+      held = false;
       break;
     case 'CHANNEL_DATA':
-      if (f.callState === 'HELD') next = { ...next, held: true };
+      if (f.callState === 'HELD') held = true;
       break;
     case 'CHANNEL_HANGUP':
-      next = { ...next, hungup: true, hungupAt: next.hungupAt ?? ts, hangupCause: f.hangupCause ?? next.hangupCause };
+      hungup = true;
+      hungupAt = hungupAt ?? ts;
+      hangupCause = f.hangupCause ?? hangupCause;
       break;
     case 'CHANNEL_HANGUP_COMPLETE':
-      next = { ...next, hungup: true, hungupAt: next.hungupAt ?? ts, hangupCompleteAt: ts, hangupCause: f.hangupCause ?? next.hangupCause };
+      hungup = true;
+      hungupAt = hungupAt ?? ts;
+      hangupCompleteAt = ts;
+      hangupCause = f.hangupCause ?? hangupCause;
       break;
     case 'CHANNEL_DESTROY':
-      next = { ...next, hungup: true, destroyedAt: ts, hangupCause: next.hangupCause ?? f.hangupCause };
+      hungup = true;
+      destroyedAt = ts;
+      hangupCause = hangupCause ?? f.hangupCause;
       break;
     default:
-      if (f.answerState === 'hangup' && !next.hungup) next = { ...next, hungup: true, hangupCause: f.hangupCause ?? next.hangupCause };
+      if (f.answerState === 'hangup' && !hungup) {
+        hungup = true;
+        hangupCause = f.hangupCause ?? hangupCause;
+      }
   }
-  if (next.hungup) next = { ...next, held: false };
-  return compact(next);
+  if (hungup) held = false;
+  if (
+    role === leg.role &&
+    channelName === leg.channelName &&
+    direction === leg.direction &&
+    channelState === leg.channelState &&
+    callState === leg.callState &&
+    callerNumber === leg.callerNumber &&
+    destination === leg.destination &&
+    calleeNumber === leg.calleeNumber &&
+    dialedUser === leg.dialedUser &&
+    createdAt === leg.createdAt &&
+    eavesdropDtmf === leg.eavesdropDtmf &&
+    eavesdropKeys === leg.eavesdropKeys &&
+    vars === leg.vars &&
+    answered === leg.answered &&
+    answeredAt === leg.answeredAt &&
+    bridgedAt === leg.bridgedAt &&
+    bridgedTo === leg.bridgedTo &&
+    held === leg.held &&
+    hungup === leg.hungup &&
+    hungupAt === leg.hungupAt &&
+    hangupCause === leg.hangupCause &&
+    hangupCompleteAt === leg.hangupCompleteAt &&
+    destroyedAt === leg.destroyedAt
+  ) {
+    return leg;
+  }
+  // Only these can go from known to unknown (an event without a time): then the general way.
+  if (
+    (answeredAt === undefined && leg.answeredAt !== undefined) ||
+    (bridgedTo === undefined && leg.bridgedTo !== undefined) ||
+    (hangupCompleteAt === undefined && leg.hangupCompleteAt !== undefined) ||
+    (destroyedAt === undefined && leg.destroyedAt !== undefined)
+  ) {
+    return compact({ ...leg, role, channelName, direction, channelState, callState, callerNumber, destination, calleeNumber, dialedUser, createdAt, eavesdropDtmf, eavesdropKeys, vars, answered, answeredAt, bridgedAt, bridgedTo, held, hungup, hungupAt, hangupCause, hangupCompleteAt, destroyedAt });
+  }
+  // Every other optional field only ever gains a value: set those that have one.
+  const next: Draft<LegState> = { ...leg, role, eavesdropDtmf, vars, answered, held, hungup };
+  if (channelName !== undefined) next.channelName = channelName;
+  if (direction !== undefined) next.direction = direction;
+  if (channelState !== undefined) next.channelState = channelState;
+  if (callState !== undefined) next.callState = callState;
+  if (callerNumber !== undefined) next.callerNumber = callerNumber;
+  if (destination !== undefined) next.destination = destination;
+  if (calleeNumber !== undefined) next.calleeNumber = calleeNumber;
+  if (dialedUser !== undefined) next.dialedUser = dialedUser;
+  if (createdAt !== undefined) next.createdAt = createdAt;
+  if (eavesdropKeys !== undefined) next.eavesdropKeys = eavesdropKeys;
+  if (answeredAt !== undefined) next.answeredAt = answeredAt;
+  if (bridgedAt !== undefined) next.bridgedAt = bridgedAt;
+  if (bridgedTo !== undefined) next.bridgedTo = bridgedTo;
+  if (hungupAt !== undefined) next.hungupAt = hungupAt;
+  if (hangupCause !== undefined) next.hangupCause = hangupCause;
+  if (hangupCompleteAt !== undefined) next.hangupCompleteAt = hangupCompleteAt;
+  if (destroyedAt !== undefined) next.destroyedAt = destroyedAt;
+  return next;
 }
 
 function mergeVars(leg: LegState, f: ChannelFacts): LegState['vars'] {
@@ -315,52 +400,103 @@ function stopMedia<T extends { path: string; leg: string; active: boolean; start
   return next;
 }
 
-/** Call-level fields are derived from the legs, so they cannot disagree with them. */
+/**
+ * Call-level fields are derived from the legs, so they cannot disagree with them. One pass
+ * over the legs (a call has a handful), no intermediate arrays: it runs whenever a leg changed.
+ */
 function derive(call: CallState): CallState {
-  const caller = call.legs.find((l) => l.role === 'caller');
-  const parties = call.legs.filter((l) => l.role !== 'supervisor');
-  const agents = call.legs.filter((l) => l.role === 'agent');
-  const legs = call.legs.map((l) => {
+  const legsIn = call.legs;
+  let legs: LegState[] | undefined;
+  let caller: LegState | undefined;
+  let firstAgent: LegState | undefined;
+  let lastAgent: LegState | undefined;
+  let liveAgent: LegState | undefined;
+  let noRecord = false;
+  let onHold = false;
+  let ended = legsIn.length > 0;
+  let earliest: number | undefined;
+  let latestEnd: number | undefined;
+  for (let i = 0; i < legsIn.length; i++) {
+    const l = legsIn[i]!;
     // Who the agent is decides whose consent counts and who may coach them, so it comes only
     // from what FreeSWITCH dialled: the dialplan's callwarden_agent, the directory user of a
     // `user/<ext>` dial (dialed_user), or the destination the b-leg was created for. Never
     // from Caller-Callee-ID-Number: the answering phone sets that (P-Asserted-Identity,
     // Remote-Party-ID) and could claim a colleague's extension.
     const extension = l.role === 'agent' ? l.vars.agent ?? l.dialedUser ?? l.destination : undefined;
-    return extension === l.extension ? l : compact({ ...l, extension });
-  });
-  const liveAgent = [...agents].reverse().find((l) => !l.hungup);
-  const lastAgent = agents[agents.length - 1];
+    let out = l;
+    if (extension !== l.extension) {
+      out = compact({ ...l, extension });
+      legs ??= legsIn.slice();
+      legs[i] = out;
+    }
+    if (l.role === 'caller') caller ??= l;
+    else if (l.role === 'agent') {
+      firstAgent ??= l;
+      lastAgent = out;
+      if (!l.hungup) liveAgent = out;
+    }
+    if (l.role !== 'supervisor' && l.vars.noRecord === true) noRecord = true;
+    if (l.held) onHold = true;
+    if (!l.closed) ended = false;
+    if (l.createdAt !== undefined && (earliest === undefined || l.createdAt < earliest)) earliest = l.createdAt;
+    const end = l.destroyedAt ?? l.hangupCompleteAt ?? l.hungupAt;
+    if (end !== undefined && (latestEnd === undefined || end > latestEnd)) latestEnd = end;
+  }
+  const finalLegs = legs ?? legsIn;
   const pick = <K extends keyof LegState['vars']>(key: K): LegState['vars'][K] | undefined => {
     if (caller?.vars[key] !== undefined) return caller.vars[key];
-    for (let i = agents.length - 1; i >= 0; i--) if (agents[i]!.vars[key] !== undefined) return agents[i]!.vars[key];
+    for (let i = finalLegs.length - 1; i >= 0; i--) {
+      const l = finalLegs[i]!;
+      if (l.role === 'agent' && l.vars[key] !== undefined) return l.vars[key];
+    }
     return undefined;
   };
-  const agentExtension =
-    (liveAgent ?? lastAgent) !== undefined
-      ? legs.find((l) => l.uuid === (liveAgent ?? lastAgent)!.uuid)!.extension
-      : pick('agent');
-  const created = call.legs.map((l) => l.createdAt).filter((t): t is number => t !== undefined);
-  const ended = call.legs.length > 0 && call.legs.every((l) => l.closed);
-  const ends = call.legs.map((l) => l.destroyedAt ?? l.hangupCompleteAt ?? l.hungupAt).filter((t): t is number => t !== undefined);
+  const agent = liveAgent ?? lastAgent;
+  let recording = false;
+  for (const r of call.recordings) if (r.active) recording = true;
+  const next: Draft<CallState> = { ...call, legs: finalLegs, noRecord, recording, onHold, ended };
+  let unset = false;
+  const put = <K extends 'direction' | 'callerNumber' | 'destination' | 'agentExtension' | 'group' | 'policyOverride' | 'startedAt' | 'endedAt'>(key: K, value: CallState[K]): void => {
+    if (value !== undefined) next[key] = value;
+    else if (next[key] !== undefined) unset = true;
+  };
+  put('direction', caller?.direction ?? call.direction);
+  put('callerNumber', caller?.callerNumber ?? call.callerNumber ?? firstAgent?.callerNumber);
+  put('destination', call.destination ?? caller?.destination);
+  put('agentExtension', agent !== undefined ? agent.extension : pick('agent'));
+  put('group', pick('group'));
+  // Conservative: a veto on any party's leg vetoes the call (noRecord above).
+  put('policyOverride', pick('policy'));
+  put('startedAt', earliest ?? call.startedAt);
+  put('endedAt', ended ? latestEnd : undefined);
+  if (!unset) return next;
   return compact({
-    ...call,
-    legs,
+    ...next,
     direction: caller?.direction ?? call.direction,
-    callerNumber: caller?.callerNumber ?? call.callerNumber ?? agents[0]?.callerNumber,
+    callerNumber: caller?.callerNumber ?? call.callerNumber ?? firstAgent?.callerNumber,
     destination: call.destination ?? caller?.destination,
-    agentExtension,
+    agentExtension: agent !== undefined ? agent.extension : pick('agent'),
     group: pick('group'),
     policyOverride: pick('policy'),
-    // Conservative: a veto on any party's leg vetoes the call.
-    noRecord: parties.some((l) => l.vars.noRecord === true),
-    recording: call.recordings.some((r) => r.active),
-    onHold: call.legs.some((l) => l.held),
-    startedAt: created.length > 0 ? Math.min(...created) : call.startedAt,
-    ended,
-    endedAt: ended && ends.length > 0 ? Math.max(...ends) : undefined,
+    startedAt: earliest ?? call.startedAt,
+    endedAt: ended ? latestEnd : undefined,
   });
 }
+
+function indexOfLeg(legs: readonly LegState[], uuid: string): number {
+  for (let i = 0; i < legs.length; i++) if (legs[i]!.uuid === uuid) return i;
+  return -1;
+}
+
+function replaced(legs: readonly LegState[], at: number, leg: LegState): readonly LegState[] {
+  const next = legs.slice();
+  next[at] = leg;
+  return next;
+}
+
+/** A state being built: the same fields, writable (never leaves this file as such). */
+type Draft<T> = { -readonly [K in keyof T]: T[K] };
 
 function upsert(legs: readonly LegState[], leg: LegState): readonly LegState[] {
   const i = legs.findIndex((l) => l.uuid === leg.uuid);
