@@ -243,6 +243,33 @@ describe('InboundClient', () => {
     peer.server.close();
   });
 
+  it('keeps a connection whose probe reply is late behind a stream of events (a burst)', async () => {
+    let events: NodeJS.Timeout | undefined;
+    const peer = await rawPeer((socket) => {
+      socket.write('Content-Type: auth/request\n\n');
+      socket.on('data', (d) => {
+        const text = d.toString();
+        if (text.startsWith('auth') || text.startsWith('event')) socket.write('Content-Type: command/reply\nReply-Text: +OK\n\n');
+        else if (text.startsWith('api')) {
+          // The reply comes after the probe's timeout, events flowing all the while.
+          setTimeout(() => socket.write('Content-Type: api/response\nContent-Length: 2\n\nok'), 150);
+        }
+      });
+      const heartbeat = 'Event-Name: HEARTBEAT\n\n';
+      events = setInterval(() => socket.write(`Content-Type: text/event-plain\nContent-Length: ${heartbeat.length}\n\n${heartbeat}`), 5);
+    });
+    const { c, log } = client(peer.port, { keepaliveMs: 60, commandTimeoutMs: 50 });
+    c.start();
+    await c.ready();
+    // Several probes time out while the events flow.
+    await firstValueFrom(c.events$.pipe(filter((_, i) => i >= 80)));
+    clearInterval(events);
+    expect(peer.count()).to.equal(1);
+    expect(log.entries.map((l) => l.message).join('\n')).to.not.match(/stopped answering|lost the connection/);
+    await c.stop();
+    peer.server.close();
+  });
+
   const plain = (inner: string) => `Content-Type: text/event-plain\nContent-Length: ${Buffer.byteLength(inner)}\n\n${inner}`;
   const json = (body: string) => `Content-Type: text/event-json\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}`;
   // desync: the stream can't be trusted, so the client drops it, reconnects and carries on.
