@@ -133,7 +133,6 @@ export class CallController implements CallWatcher {
   /** Following the call's updates: from start() until finish(). */
   private watching = false;
   private resolveDone!: () => void;
-  private readonly log: Logger;
   /** Resolves once the call has ended and its last recording was checked. */
   readonly done: Promise<void>;
 
@@ -141,7 +140,6 @@ export class CallController implements CallWatcher {
     readonly callId: string,
     private readonly options: CallControllerOptions,
   ) {
-    this.log = options.logger.child({ module: 'calls', callId });
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     const adopted = options.adopted;
     if (adopted) {
@@ -155,6 +153,14 @@ export class CallController implements CallWatcher {
       this.pauseStartsLogged = adopted.pausesLogged?.started ?? 0;
       this.pauseEndsLogged = adopted.pausesLogged?.ended ?? 0;
     }
+  }
+
+  /**
+   * The call's logger, made when a line or a row is written rather than kept: a winston child
+   * is ≈200 bytes a live call, and a call writes a few lines (issue 12: heap per live call).
+   */
+  private get log(): Logger {
+    return this.options.logger.child({ module: 'calls', callId: this.callId });
   }
 
   start(): void {
