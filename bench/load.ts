@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import winston from 'winston';
+import { ownString } from '../src/esl/own-string';
 import type { CallHandle } from '../src/simulator';
 import type { ReceivedCommand } from '../src/simulator/connection';
 import type { SimEvent } from '../src/simulator/events';
@@ -131,7 +132,8 @@ async function main(): Promise<void> {
   Socket.prototype.write = function (this: Socket, data: unknown, ...rest: unknown[]): boolean {
     const head = typeof data === 'string' ? data.slice(0, 64) : Buffer.isBuffer(data) ? data.toString('latin1', 0, 64) : '';
     const m = /^api uuid_record (\S+) start /.exec(head);
-    if (m && !recordWritten.has(m[1]!)) recordWritten.set(m[1]!, wallMs());
+    // The uuid copied (ownString): a slice would keep the whole command text, counted as the daemon's heap.
+    if (m && !recordWritten.has(m[1]!)) recordWritten.set(ownString(m[1]!), wallMs());
     return write.call(this, data, ...rest);
   } as typeof Socket.prototype.write;
 
