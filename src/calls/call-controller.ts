@@ -132,15 +132,17 @@ export class CallController implements CallWatcher {
   private ended = false;
   /** Following the call's updates: from start() until finish(). */
   private watching = false;
-  private resolveDone!: () => void;
-  /** Resolves once the call has ended and its last recording was checked. */
-  readonly done: Promise<void>;
+  /** finish() ran. */
+  private finished = false;
+  private donePromise: Promise<void> | undefined;
+  private resolveDone: (() => void) | undefined;
+  /** Told at finish() (the controllers table forgets the call); one function for all controllers. */
+  private onDone: ((controller: CallController) => void) | undefined;
 
   constructor(
     readonly callId: string,
     private readonly options: CallControllerOptions,
   ) {
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
     const adopted = options.adopted;
     if (adopted) {
       this.consent = adopted.consent;
@@ -200,9 +202,20 @@ export class CallController implements CallWatcher {
    * The clock for pauses (their maximum) and who is told about what the agent should see
    * (lamp, MQTT agent topic); set by the controllers table before start().
    */
-  attach(clock: CallClock | undefined, listener: CallAgentListener | undefined): void {
+  attach(clock: CallClock | undefined, listener: CallAgentListener | undefined, onDone?: (controller: CallController) => void): void {
     if (clock) this.clock = clock;
     if (listener) this.agentListeners.push(listener);
+    if (onDone) this.onDone = onDone;
+  }
+
+  /**
+   * Resolves once the call has ended and its last recording was checked. Made when first
+   * asked for: a promise and its resolver kept for every live call that nobody awaits would
+   * be ≈160 bytes a call (issue 12: heap per live call).
+   */
+  get done(): Promise<void> {
+    this.donePromise ??= this.finished ? Promise.resolve() : new Promise((resolve) => (this.resolveDone = resolve));
+    return this.donePromise;
   }
 
   /** The decision for the call as it stands (the handler asks before the prompt). */
@@ -321,7 +334,9 @@ export class CallController implements CallWatcher {
     } catch (err) {
       this.log.error(`evidence not anchored (${(err as Error).message})`);
     }
-    this.resolveDone();
+    this.finished = true;
+    this.resolveDone?.();
+    this.onDone?.(this);
   }
 
   private async step(): Promise<void> {
