@@ -17,10 +17,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { subscribe } from 'node:diagnostics_channel';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import winston from 'winston';
+import { ownString } from '../src/esl/own-string';
 import { DECISION_CHANNEL, type DecisionMark, type DecisionStep } from '../src/metrics/decision-trace';
 import type { CallHandle } from '../src/simulator';
 import type { ReceivedCommand } from '../src/simulator/connection';
@@ -171,19 +172,21 @@ async function main(): Promise<void> {
   // The end mark: the daemon writing `api uuid_record <uuid> start` on its socket (issue 12:
   // "written on the socket"). Only the daemon writes api commands in this process.
   const recordWritten = new Map<string, number>();
-  // Where each steady call's time goes (src/metrics/decision-trace.ts marks it).
+  // Where each steady call's time goes (src/metrics/decision-trace.ts marks it); listened to in
+  // the steady phase only, after the heap is measured.
   const marks = new Map<string, Array<readonly [DecisionStep, number]>>();
-  subscribe(DECISION_CHANNEL, (message) => {
+  const mark = (message: unknown): void => {
     const { callId, step } = message as DecisionMark;
     let list = marks.get(callId);
     if (!list) marks.set(callId, (list = []));
     list.push([step, wallMs()]);
-  });
+  };
   const write = Socket.prototype.write as (this: Socket, data: unknown, ...rest: unknown[]) => boolean;
   Socket.prototype.write = function (this: Socket, data: unknown, ...rest: unknown[]): boolean {
     const head = typeof data === 'string' ? data.slice(0, 64) : Buffer.isBuffer(data) ? data.toString('latin1', 0, 64) : '';
     const m = /^api uuid_record (\S+) start /.exec(head);
-    if (m && !recordWritten.has(m[1]!)) recordWritten.set(m[1]!, wallMs());
+    // The uuid copied (ownString): a slice would keep the whole command text, counted as the daemon's heap.
+    if (m && !recordWritten.has(m[1]!)) recordWritten.set(ownString(m[1]!), wallMs());
     return write.call(this, data, ...rest);
   } as typeof Socket.prototype.write;
 
@@ -244,6 +247,7 @@ async function main(): Promise<void> {
     }
     if (request.kind === 'start') {
       if (request.phase === 'ramp') heapBefore = heap();
+      if (request.phase === 'steady') subscribe(DECISION_CHANNEL, mark);
       const h = monitorEventLoopDelay({ resolution: 1 });
       loops.set(request.phase, [h]);
       began.set(request.phase, performance.now());
@@ -251,6 +255,7 @@ async function main(): Promise<void> {
       return;
     }
     loops.get(request.phase)!.forEach((h) => h.disable());
+    if (request.phase === 'steady') unsubscribe(DECISION_CHANNEL, mark);
     seconds.set(request.phase, (performance.now() - began.get(request.phase)!) / 1000);
     if (request.phase === 'ramp') {
       heapLive = heap();

@@ -14,7 +14,7 @@ import { concernsChannel, printableUuid, verifyOutboundSession } from './esl/ver
 import type { Logger } from './logger';
 import { startMqtt, type CallPublisher, type MqttHandle } from './mqtt';
 import type { CallAnnotations } from './publishers/call-annotations';
-import { guarded, installRxGuard } from './rx-guard';
+import { guarded, installRxGuard, reportDropped } from './rx-guard';
 import { toCallRow } from './publishers/call-row';
 import { toCallView } from './publishers/call-view';
 import { runPurge, type PurgeLine } from './lifecycle/purge';
@@ -670,18 +670,17 @@ export class Daemon {
     // the dialplan's callwarden_* variables appear.
     this.events.next({ node: slot.name, event: { ...(session.takeConnectEvent() ?? session.channelData), name: 'CHANNEL_DATA' } });
     let foreign = 0;
-    const sub = session.events$.subscribe(
-      guarded(
-        this.log,
-        'taking a call socket event',
-        (event) => {
-          if (concernsChannel(event, uuid)) this.events.next({ node: slot.name, event });
-          else if (foreign++ === 0) this.log.warn(`a call socket from ${session.peer} sent an event of another channel; dropped, as are any further ones`, { callId: uuid });
-        },
-        () => uuid,
-      ),
-    );
-    void session.connection.closed.then(() => sub.unsubscribe());
+    // The socket's sink, not a subscription to its events$: a function per live call instead
+    // of a Subject and a subscriber chain (issue 12: heap per live call). Dropped at close.
+    // Guarded by hand (as guarded() does): one closure per live call, not three.
+    session.connection.eventSink = (event) => {
+      try {
+        if (concernsChannel(event, uuid)) this.events.next({ node: slot.name, event });
+        else if (foreign++ === 0) this.log.warn(`a call socket from ${session.peer} sent an event of another channel; dropped, as are any further ones`, { callId: uuid });
+      } catch (error) {
+        reportDropped(this.log, 'taking a call socket event', error, uuid);
+      }
+    };
     return this.onSession(session, this)
       .catch((err: Error) => {
         this.log.error(`call handling failed: ${err.message}; the call goes on without us`, { callId: session.uuid });

@@ -133,17 +133,17 @@ export class CallController implements CallWatcher {
   private ended = false;
   /** Following the call's updates: from start() until finish(). */
   private watching = false;
-  private resolveDone!: () => void;
-  private readonly log: Logger;
-  /** Resolves once the call has ended and its last recording was checked. */
-  readonly done: Promise<void>;
+  /** finish() ran. */
+  private finished = false;
+  private donePromise: Promise<void> | undefined;
+  private resolveDone: (() => void) | undefined;
+  /** Told at finish() (the controllers table forgets the call); one function for all controllers. */
+  private onDone: ((controller: CallController) => void) | undefined;
 
   constructor(
     readonly callId: string,
     private readonly options: CallControllerOptions,
   ) {
-    this.log = options.logger.child({ module: 'calls', callId });
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
     const adopted = options.adopted;
     if (adopted) {
       this.consent = adopted.consent;
@@ -156,6 +156,14 @@ export class CallController implements CallWatcher {
       this.pauseStartsLogged = adopted.pausesLogged?.started ?? 0;
       this.pauseEndsLogged = adopted.pausesLogged?.ended ?? 0;
     }
+  }
+
+  /**
+   * The call's logger, made when a line or a row is written rather than kept: a winston child
+   * is ≈200 bytes a live call, and a call writes a few lines (issue 12: heap per live call).
+   */
+  private get log(): Logger {
+    return this.options.logger.child({ module: 'calls', callId: this.callId });
   }
 
   start(): void {
@@ -196,9 +204,20 @@ export class CallController implements CallWatcher {
    * The clock for pauses (their maximum) and who is told about what the agent should see
    * (lamp, MQTT agent topic); set by the controllers table before start().
    */
-  attach(clock: CallClock | undefined, listener: CallAgentListener | undefined): void {
+  attach(clock: CallClock | undefined, listener: CallAgentListener | undefined, onDone?: (controller: CallController) => void): void {
     if (clock) this.clock = clock;
     if (listener) this.agentListeners.push(listener);
+    if (onDone) this.onDone = onDone;
+  }
+
+  /**
+   * Resolves once the call has ended and its last recording was checked. Made when first
+   * asked for: a promise and its resolver kept for every live call that nobody awaits would
+   * be ≈160 bytes a call (issue 12: heap per live call).
+   */
+  get done(): Promise<void> {
+    this.donePromise ??= this.finished ? Promise.resolve() : new Promise((resolve) => (this.resolveDone = resolve));
+    return this.donePromise;
   }
 
   /** The decision for the call as it stands (the handler asks before the prompt). */
@@ -317,7 +336,9 @@ export class CallController implements CallWatcher {
     } catch (err) {
       this.log.error(`evidence not anchored (${(err as Error).message})`);
     }
-    this.resolveDone();
+    this.finished = true;
+    this.resolveDone?.();
+    this.onDone?.(this);
   }
 
   private async step(): Promise<void> {

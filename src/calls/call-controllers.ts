@@ -39,6 +39,10 @@ export class CallControllers implements RecordingControl {
 
   private clock: CallClock | undefined;
   private readonly agentListeners: CallAgentListener[] = [];
+  /** Told by a controller when it is done (one function for all, not a done.then per live call). */
+  private readonly forget = (controller: CallController): void => {
+    if (this.live.get(controller.callId) === controller) this.live.delete(controller.callId);
+  };
   /** One function for every controller (not a closure per live call). */
   private readonly toAgentListeners: CallAgentListener = (s) => this.agentListeners.forEach((l) => l(s));
 
@@ -75,10 +79,7 @@ export class CallControllers implements RecordingControl {
   /** Kept until the call's last recording is checked. */
   add(controller: CallController): void {
     this.live.set(controller.callId, controller);
-    controller.attach(this.clock, this.agentListeners.length > 0 ? this.toAgentListeners : undefined);
-    void controller.done.then(() => {
-      if (this.live.get(controller.callId) === controller) this.live.delete(controller.callId);
-    });
+    controller.attach(this.clock, this.agentListeners.length > 0 ? this.toAgentListeners : undefined, this.forget);
   }
 
   get(callId: string): CallController | undefined {

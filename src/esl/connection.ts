@@ -72,7 +72,7 @@ export class EslConnection {
   // empty Map or Subject still costs each live call its bytes (issue 12: heap per live call).
   private jobs: Map<string, Waiter> | undefined;
   private executions: Map<string, Waiter> | undefined;
-  private readonly eventsSubject = new Subject<EslEvent>();
+  private eventsSubject: Subject<EslEvent> | undefined;
   private framesSubject: Subject<EslFrame> | undefined;
   private noticesSubject: Subject<DisconnectNotice> | undefined;
   /** The socket closed (onClose ran): a stream asked for afterwards completes at once. */
@@ -88,9 +88,16 @@ export class EslConnection {
   /** The read budget resumed this socket: its next chunk is handled even if the slice is used. */
   private granted = false;
 
+  /**
+   * Called with every event, before events$ has it: the one follower a call socket has for
+   * its whole life (the daemon's), as a function rather than a subscription — no Subject and
+   * subscriber chain per live call. Must not throw; dropped when the socket closes.
+   */
+  eventSink: ((event: EslEvent) => void) | undefined;
+
   /** Every event this socket delivers. Completes when the socket closes; never errors. */
   get events$(): Observable<EslEvent> {
-    return this.eventsSubject.asObservable();
+    return (this.eventsSubject ??= this.lateSubject()).asObservable();
   }
 
   /** Frames that are neither replies nor events (auth/request, log/data). Completes when the socket closes. */
@@ -321,6 +328,8 @@ export class EslConnection {
 
   private settle(queue: Pending[], frame: EslFrame): void {
     const entry = queue.shift();
+    // Emptied: give back the slots the pushes reserved (≈150 bytes per queue and live call socket).
+    if (queue.length === 0) queue.length = 0;
     if (!entry) {
       this.log.warn('FreeSWITCH sent a reply nobody asked for; ignored', { contentType: frame.headers['Content-Type'] });
       return;
@@ -348,7 +357,8 @@ export class EslConnection {
         waiter.resolve(event);
       }
     }
-    this.eventsSubject.next(event);
+    this.eventSink?.(event);
+    this.eventsSubject?.next(event);
   }
 
   private onClose(): void {
@@ -374,7 +384,8 @@ export class EslConnection {
     }
     this.parser.reset();
     this.finished = true;
-    this.eventsSubject.complete();
+    this.eventSink = undefined;
+    this.eventsSubject?.complete();
     this.framesSubject?.complete();
     this.noticesSubject?.complete();
     this.resolveClosed(err);

@@ -75,7 +75,15 @@ export class OutboundSession {
     readonly peer: string = 'unknown',
   ) {
     const kept: Record<string, string> = {};
-    for (const [name, value] of Object.entries(channelData.headers)) if (isSessionHeader(name)) kept[name] = ownString(value);
+    const copies: string[] = [];
+    for (const [name, value] of Object.entries(channelData.headers)) {
+      if (!isSessionHeader(name)) continue;
+      // The channel's uuid comes under three names (Unique-ID, Channel-Call-UUID,
+      // variable_call_uuid): one copy kept for all, not three for the life of the call.
+      let copy = copies.find((c) => c === value);
+      if (copy === undefined) copies.push((copy = ownString(value)));
+      kept[name] = copy;
+    }
     this.channelData = { ...channelData, headers: kept };
     this.connectEvent = channelData;
   }

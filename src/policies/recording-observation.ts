@@ -41,8 +41,13 @@ export type RecordingObservation =
 
 // concat and slice allocate the exact length; a spread or a filter with results reserves 17
 // slots (≈150 bytes more), and these lists live as long as the call (issue 12: heap per call).
-const without = (list: readonly string[], item: string): string[] => (list.includes(item) ? list.filter((x) => x !== item).slice() : list.slice());
-const withItem = (list: readonly string[], item: string): string[] => (list.includes(item) ? list.slice() : list.concat(item));
+// An empty list is one shared frozen array.
+const NONE: readonly string[] = Object.freeze([]);
+const without = (list: readonly string[], item: string): readonly string[] => {
+  const rest = list.includes(item) ? list.filter((x) => x !== item) : list;
+  return rest.length === 0 ? NONE : rest.slice();
+};
+const withItem = (list: readonly string[], item: string): readonly string[] => (list.includes(item) ? list.slice() : list.concat(item));
 
 /**
  * The reducer. `uuid_record … start` answers "+OK Success" before the media bug has

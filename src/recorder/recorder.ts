@@ -100,7 +100,8 @@ export interface StartContext {
  */
 interface CallRecordings {
   observed: ObservedRecording;
-  planned?: Map<string, StartContext>;
+  /** Per file: what this run planned for it (its start context) and the leg its media bug runs on. */
+  files?: Map<string, FileFacts>;
   /** RECORD_START / RECORD_STOP already taken into account, keyed by path and start time. */
   confirmedStarts?: Set<string>;
   confirmedStops?: Set<string>;
@@ -108,8 +109,21 @@ interface CallRecordings {
   adopted?: Set<string>;
   /** Files this daemon sent a stop for. */
   stopsSent?: Set<string>;
-  /** The leg each file's media bug runs on, from RECORD_START: a stop must go to that channel. */
-  legs?: Map<string, string>;
+}
+
+interface FileFacts {
+  /** Planned by this run: the start's context, for the recordings row. */
+  context?: StartContext;
+  /** The leg the file's media bug runs on, from RECORD_START: a stop must go to that channel. */
+  leg?: string;
+}
+
+/** The file's facts, made at the first one. */
+function fileOf(s: CallRecordings, path: string): FileFacts {
+  const files = (s.files ??= new Map());
+  let f = files.get(path);
+  if (f === undefined) files.set(path, (f = {}));
+  return f;
 }
 
 /** What the evidence, the row and the log say about a recording callwarden did not start. */
@@ -197,7 +211,7 @@ export class Recorder {
     // A media bug is stopped, masked or unmasked on the channel it runs on: a file someone
     // else started on the agent's leg is not found on the caller's ("Cannot stop record session").
     let command = given;
-    const leg = given.kind === 'stop' || given.kind === 'mask' || given.kind === 'unmask' ? s.legs?.get(given.path) : undefined;
+    const leg = given.kind === 'stop' || given.kind === 'mask' || given.kind === 'unmask' ? s.files?.get(given.path)?.leg : undefined;
     if (leg !== undefined) command = { ...given, leg };
     if (command.kind === 'stop') (s.stopsSent ??= new Set()).add(command.path);
     const text = recordingCommandText(command);
@@ -218,7 +232,7 @@ export class Recorder {
       }
       this.refused.delete(callId);
     }
-    if (command.kind === 'start' && context) (s.planned ??= new Map()).set(command.path, context);
+    if (command.kind === 'start' && context) fileOf(s, command.path).context = context;
     s.observed = observeRecording(s.observed, { kind: 'sent', command });
     let ok = true;
     let reply: string;
@@ -248,7 +262,7 @@ export class Recorder {
   async sync(call: CallState): Promise<void> {
     const s = this.state(call.callId);
     for (const r of call.recordings) {
-      if (r.active) (s.legs ??= new Map()).set(r.path, r.leg);
+      if (r.active) fileOf(s, r.path).leg = r.leg;
       const key = `${r.path}@${r.startedAt ?? '?'}`;
       if (r.startedAt !== undefined && s.confirmedStarts?.has(key) !== true) {
         (s.confirmedStarts ??= new Set()).add(key);
@@ -281,7 +295,7 @@ export class Recorder {
    * on the call was started by someone else (an operator's uuid_record, another app).
    */
   private ours(callId: string, path: string, s: CallRecordings): boolean {
-    if (s.planned?.has(path) === true || s.adopted?.has(path) === true) return true;
+    if (s.files?.get(path)?.context !== undefined || s.adopted?.has(path) === true) return true;
     const word = safeFileWord(callId);
     const m = /\/([^/]+)\/(\d+-(?:caller|agent|both)\.(?:wav|mp3))$/.exec(path);
     if (m === null || m[1] !== word) return false;
@@ -308,7 +322,7 @@ export class Recorder {
     this.evidence(callId, 'fs_confirmed', { event: 'RECORD_START', path: r.path, leg: r.leg, at: isoOf(r.startedAt) });
     // Terms only for a recording this run started: one an earlier run started keeps the terms
     // it was given then (the purge falls back to the global retention where none are known).
-    const known = s.planned?.has(r.path) === true;
+    const known = s.files?.get(r.path)?.context !== undefined;
     this.options.queue.upsertRecording({
       ...(known ? termFields(this.termsOf(ctx)) : {}),
       id: recordingId(callId, r.path),
@@ -390,7 +404,7 @@ export class Recorder {
       at: stoppedAt,
     });
     const retentionFrom = microsToDate(r.stoppedAt)?.getTime() ?? Date.now();
-    const known = s.planned?.has(r.path) === true;
+    const known = s.files?.get(r.path)?.context !== undefined;
     const terms = this.termsOf(ctx);
     const localPath = (this.options.localPath ?? ((p: string) => p))(r.path);
     const finished: FinishedRecording = { callId, id: recordingId(callId, r.path), path: r.path, localPath, expectedMs, check };
@@ -446,7 +460,7 @@ export class Recorder {
   }
 
   private contextOf(path: string, s: CallRecordings): StartContext {
-    const planned = s.planned?.get(path);
+    const planned = s.files?.get(path)?.context;
     if (planned) return planned;
     const m = FILE_RE.exec(path);
     return { segment: m ? Number(m[1]) : 1, channels: (m?.[2] as RecordingChannels | undefined) ?? 'both', policy: 'unknown (not started by this daemon run)' };

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { firstValueFrom, toArray } from 'rxjs';
 import { EslConnection } from '../../src/esl/connection';
-import { authRequest, disconnectNotice } from '../../src/simulator/wire';
+import { authRequest, disconnectNotice, jsonEvent } from '../../src/simulator/wire';
 import { captureLogger } from '../support/capture-logger';
 
 /** A connection to a peer that will write what it is given; the peer's side of the socket too. */
@@ -57,5 +57,20 @@ describe('esl/connection streams', () => {
       else conn.destroy();
       server.close();
     }
+  });
+
+  it('eventSink has every event before events$ subscribers, and is dropped when the socket closes', async () => {
+    const { conn, peer, server } = await pair();
+    const order: string[] = [];
+    conn.eventSink = (e) => order.push(`sink ${e.headers['Event-Sequence']}`);
+    const all = firstValueFrom(conn.events$.pipe(toArray()));
+    conn.events$.subscribe((e) => order.push(`events$ ${e.headers['Event-Sequence']}`));
+    peer.write(Buffer.concat([1, 2].map((n) => jsonEvent([['Event-Name', 'HEARTBEAT'], ['Event-Sequence', String(n)]]))));
+    peer.end();
+    expect((await all).length).to.equal(2);
+    expect(order).to.deep.equal(['sink 1', 'events$ 1', 'sink 2', 'events$ 2']);
+    await conn.closed;
+    expect(conn.eventSink).to.equal(undefined);
+    server.close();
   });
 });
