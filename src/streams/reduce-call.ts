@@ -118,7 +118,7 @@ export function reduceCall(call: CallState, facts: ChannelFacts, role: LegRole, 
       break;
   }
 
-  const next: Draft<CallState> = { ...call };
+  const next = copyOf(call);
   const coreUuid = call.node.coreUuid ?? facts.coreUuid;
   const hostname = call.node.hostname ?? facts.hostname;
   if (coreUuid !== call.node.coreUuid || hostname !== call.node.hostname) next.node = compact({ name: call.node.name, coreUuid, hostname });
@@ -291,7 +291,13 @@ function applyLegFacts(leg: LegState, role: LegRole, f: ChannelFacts): LegState 
     return compact({ ...leg, role, channelName, direction, channelState, callState, callerNumber, destination, calleeNumber, dialedUser, createdAt, eavesdropDtmf, eavesdropKeys, vars, answered, answeredAt, bridgedAt, bridgedTo, held, hungup, hungupAt, hangupCause, hangupCompleteAt, destroyedAt });
   }
   // Every other optional field only ever gains a value: set those that have one.
-  const next: Draft<LegState> = { ...leg, role, eavesdropDtmf, vars, answered, held, hungup };
+  const next = copyOf(leg);
+  next.role = role;
+  next.eavesdropDtmf = eavesdropDtmf;
+  next.vars = vars;
+  next.answered = answered;
+  next.held = held;
+  next.hungup = hungup;
   if (channelName !== undefined) next.channelName = channelName;
   if (direction !== undefined) next.direction = direction;
   if (channelState !== undefined) next.channelState = channelState;
@@ -455,7 +461,12 @@ function derive(call: CallState): CallState {
   const agent = liveAgent ?? lastAgent;
   let recording = false;
   for (const r of call.recordings) if (r.active) recording = true;
-  const next: Draft<CallState> = { ...call, legs: finalLegs, noRecord, recording, onHold, ended };
+  const next = copyOf(call);
+  next.legs = finalLegs;
+  next.noRecord = noRecord;
+  next.recording = recording;
+  next.onHold = onHold;
+  next.ended = ended;
   let unset = false;
   const put = <K extends 'direction' | 'callerNumber' | 'destination' | 'agentExtension' | 'group' | 'policyOverride' | 'startedAt' | 'endedAt'>(key: K, value: CallState[K]): void => {
     if (value !== undefined) next[key] = value;
@@ -493,6 +504,17 @@ function replaced(legs: readonly LegState[], at: number, leg: LegState): readonl
   const next = legs.slice();
   next[at] = leg;
   return next;
+}
+
+/**
+ * A writable copy made one property at a time, not by spreading: the states a live call keeps
+ * then share hidden classes (measured: spread copies raised the pipeline bench's heap per live
+ * call by 0.2-0.9 KiB; see compact.ts on V8 and spread objects with double fields).
+ */
+function copyOf<T extends object>(value: T): Draft<T> {
+  const out = {} as Draft<T>;
+  for (const key in value) out[key] = value[key];
+  return out;
 }
 
 /** A state being built: the same fields, writable (never leaves this file as such). */
