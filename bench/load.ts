@@ -382,6 +382,19 @@ async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.P
   let placed = 0;
   const live: CallHandle[] = [];
 
+  /** The agent answers; once the daemon's uuid_record arrived, the call's bridge time goes to `into` and the call is live. */
+  async function answeredAndRecorded(c: CallHandle, into: Array<readonly [string, number]>): Promise<void> {
+    await sim.agentAnswers(c, '1001');
+    await recordArrived(c.uuid);
+    const from = bridgedAt.get(c.uuid);
+    const to = recordAt.get(c.uuid)!;
+    if (from === undefined || to < from) throw new Error(`${c.uuid}: uuid_record came before the bridge; the bench measures the wrong event`);
+    into.push([c.uuid, from]);
+    bridgedAt.delete(c.uuid);
+    recordAt.delete(c.uuid);
+    live.push(c);
+  }
+
   /** WAVE calls: all hear the consent menu at once and press 1; then each agent answers in turn. */
   async function wave(n: number, bridges: Array<readonly [string, number]>): Promise<void> {
     const calls = Array.from({ length: n }, () => sim.placeCall({ from: String(1_000_000 + placed++), to: '5000' }));
@@ -395,17 +408,7 @@ async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.P
       if (calls.every(ringing)) break;
       await sim.advance(50);
     }
-    for (const c of calls) {
-      await sim.agentAnswers(c, '1001');
-      await recordArrived(c.uuid);
-      const from = bridgedAt.get(c.uuid);
-      const to = recordAt.get(c.uuid)!;
-      if (from === undefined || to < from) throw new Error(`${c.uuid}: uuid_record came before the bridge; the bench measures the wrong event`);
-      bridges.push([c.uuid, from]);
-      bridgedAt.delete(c.uuid);
-      recordAt.delete(c.uuid);
-      live.push(c);
-    }
+    for (const c of calls) await answeredAndRecorded(c, bridges);
   }
 
   /** Hangs up calls and resolves when the daemon has finished each (row, recording checked). */
@@ -459,15 +462,7 @@ async function freeswitch(recordingsDir: string, parent: ChildProcess | NodeJS.P
     const c = sim.placeCall({ from: String(1_000_000 + placed++), to: '5000' });
     await sim.until(() => c.caller.awaitingDigits || !c.caller.ch.alive, 'a consent menu');
     sim.press(c, '1');
-    await sim.agentAnswers(c, '1001');
-    await recordArrived(c.uuid);
-    const from = bridgedAt.get(c.uuid);
-    const to = recordAt.get(c.uuid)!;
-    if (from === undefined || to < from) throw new Error(`${c.uuid}: uuid_record came before the bridge; the bench measures the wrong event`);
-    steady.push([c.uuid, from]);
-    bridgedAt.delete(c.uuid);
-    recordAt.delete(c.uuid);
-    live.push(c);
+    await answeredAndRecorded(c, steady);
   };
   await ask({ kind: 'start', phase: 'steady' });
   const arrivals: Array<Promise<void>> = [];

@@ -2,19 +2,9 @@
 
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { DurableOutbox, type OutboxEntry } from '../../src/store/durable-outbox';
 import { tempDir } from './test-backends';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc } from '../support/heap';
 
 describe('DurableOutbox memory', () => {
   it('200 applied lines of 20 KB each, awaiting compaction, leave well under 1 MB in memory', async () => {

@@ -2,17 +2,13 @@
 
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { mergeMap, Subject, VirtualTimeScheduler, type Observable, type Subscription } from 'rxjs';
 import { channelMessages } from '../../src/streams/channel-messages';
 import { channelStreams, type ChannelMessage, type ChannelStreamOptions } from '../../src/streams/channel-streams';
 import type { NodeEvent } from '../../src/streams/node-event';
 import { newStreamGauges, type StreamGauges } from '../../src/streams/stream-gauges';
+import { heapAfterGc } from '../support/heap';
 import { channelEvent, newClock, uuidFor } from './synthetic';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 const NAMES = ['CHANNEL_CREATE', 'CHANNEL_ANSWER', 'CHANNEL_HANGUP_COMPLETE', 'CHANNEL_DESTROY', 'CHANNEL_STATE'] as const;
 
@@ -96,13 +92,9 @@ describe('streams/channel-messages', () => {
     const N = 2000;
     // The events are made first: only what the channel layer keeps of them is measured.
     const events = Array.from({ length: N }, (_, i) => channelEvent(clock, 'CHANNEL_CREATE', uuidFor(i, 'a')));
-    gc();
-    gc();
-    const before = process.memoryUsage().heapUsed;
+    const before = heapAfterGc();
     for (const event of events) source.next({ node: 'fs1', event });
-    gc();
-    gc();
-    const perChannel = (process.memoryUsage().heapUsed - before) / N;
+    const perChannel = (heapAfterGc() - before) / N;
     expect(gauges.openGroups).to.equal(N);
     expect(messages).to.equal(N);
     expect(events).to.have.length(N); // kept until measured: only the channel layer's own share counts

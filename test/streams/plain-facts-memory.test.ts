@@ -1,19 +1,9 @@
 // An event-plain value a call keeps must not keep the whole event's header block alive (V8 keeps string slices as views of their parent).
 
 import { expect } from 'chai';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { decodePlain } from '../../src/esl/event';
 import { channelFacts, type ChannelFacts } from '../../src/streams/freeswitch-fields';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc } from '../support/heap';
 
 describe('channel facts from event-plain', () => {
   it('keep strings of their own: 200 events with 40 KB header blocks leave well under 1 MB behind', () => {
