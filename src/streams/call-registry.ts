@@ -5,7 +5,7 @@ import { CallTable, type CallUpdate } from './call-table';
 import type { CallState } from './call-state';
 import type { ChannelRow } from './channel-row';
 import { channelMessages } from './channel-messages';
-import { DEFAULT_TOMBSTONE_CAPACITY, type ChannelMessage, type ChannelStreamOptions } from './channel-streams';
+import { DEFAULT_TOMBSTONE_CAPACITY, type ChannelMessage, type ChannelStreamOptions } from './channel-message';
 import { dedupEvents, newDedupStats, type DedupOptions, type DedupStats } from './dedup-events';
 import type { NodeEvent } from './node-event';
 import { newStreamGauges, type StreamGauges } from './stream-gauges';

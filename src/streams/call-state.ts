@@ -1,7 +1,7 @@
 // The immutable state of one call (caller leg + agent legs + supervisors) that policies and coaching read.
 
 import type { Micros } from './freeswitch-fields';
-import type { CloseReason } from './channel-streams';
+import type { CloseReason } from './channel-message';
 
 /** caller: the a-leg the call started with; agent: a leg bridged to it; supervisor: an eavesdropper. */
 export type LegRole = 'caller' | 'agent' | 'supervisor';

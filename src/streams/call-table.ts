@@ -1,6 +1,6 @@
 // The live table of calls: links channel legs into calls and folds their messages with reduceCall.
 
-import type { ChannelMessage, CloseReason } from './channel-streams';
+import type { ChannelMessage, CloseReason } from './channel-message';
 import type { ChannelRow } from './channel-row';
 import type { CallState, LegRole } from './call-state';
 import { rowFacts, type ChannelFacts } from './freeswitch-fields';

@@ -2,7 +2,7 @@
 
 import { asyncScheduler, EMPTY, Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { channelFacts, type ChannelFacts } from './freeswitch-fields';
-import { DEFAULT_HANGUP_GRACE_MS, DEFAULT_TOMBSTONE_CAPACITY, type ChannelMessage, type ChannelStreamOptions, type CloseReason } from './channel-streams';
+import { DEFAULT_HANGUP_GRACE_MS, DEFAULT_TOMBSTONE_CAPACITY, type ChannelMessage, type ChannelStreamOptions, type CloseReason } from './channel-message';
 import type { NodeEvent } from './node-event';
 import { newStreamGauges } from './stream-gauges';
 import { Tombstones } from './tombstones';

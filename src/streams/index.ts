@@ -7,7 +7,7 @@ export * from './channel-row';
 export * from './dedup-events';
 export * from './tombstones';
 export * from './stream-gauges';
-export * from './channel-streams';
+export * from './channel-message';
 export * from './channel-messages';
 export * from './call-state';
 export * from './reduce-call';

@@ -1,6 +1,6 @@
 // Pure transitions of CallState: apply one channel event, close a leg, move a leg between calls.
 
-import type { CloseReason } from './channel-streams';
+import type { CloseReason } from './channel-message';
 import type {
   CallState,
   DigitPress,

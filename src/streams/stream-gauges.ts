@@ -4,8 +4,8 @@ export interface StreamGauges {
   /** Live channels the channel layer holds (one per live channel). */
   openGroups: number;
   /**
-   * Subscriptions inside the channel layer: channelStreams' lifetime watcher and consumer per
-   * group; channelMessages' grace timers waiting after a CHANNEL_HANGUP_COMPLETE.
+   * Subscriptions inside the channel layer: channelMessages' grace timers waiting after a
+   * CHANNEL_HANGUP_COMPLETE (the tests' groupBy oracle counts its per-group subscribers here).
    */
   activeSubscriptions: number;
   /** Groups closed so far, by reason. */

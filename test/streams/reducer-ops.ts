@@ -1,7 +1,7 @@
 // Random but reproducible reducer workloads (own PRNG, so a seed means the same ops whatever the library versions), and a strict hash of every state they pass through.
 
 import { createHash } from 'node:crypto';
-import type { CloseReason } from '../../src/streams/channel-streams';
+import type { CloseReason } from '../../src/streams/channel-message';
 import type { CallState, LegRole } from '../../src/streams/call-state';
 import type { ChannelFacts } from '../../src/streams/freeswitch-fields';
 import type * as Reducer from '../../src/streams/reduce-call';

@@ -1,4 +1,7 @@
-// One stream per channel (groupBy Unique-ID) that completes when FreeSWITCH is done with the channel.
+// The channel layer as it was before channel-messages.ts: one RxJS stream per channel (groupBy
+// Unique-ID, the channel's lifetime as the duration selector). Not in the daemon's pipeline any
+// more (≈ 4 KiB of subjects and subscribers per live call); kept as the oracle that
+// channel-messages.test.ts holds channelMessages() to, message for message.
 
 import {
   asyncScheduler,
@@ -11,38 +14,13 @@ import {
   groupBy,
   type GroupedObservable,
   type OperatorFunction,
-  type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import type { EslEvent } from '../esl/frame';
-import { channelFacts, type ChannelFacts } from './freeswitch-fields';
-import type { NodeEvent } from './node-event';
-import { newStreamGauges, type StreamGauges } from './stream-gauges';
-import { Tombstones } from './tombstones';
-
-/**
- * Why a channel's stream ended: its CHANNEL_DESTROY arrived; the grace after
- * CHANNEL_HANGUP_COMPLETE ran out without one; or the owner expired it (resync found the
- * channel gone from `show channels`).
- */
-export type CloseReason = 'destroy' | 'grace' | 'expired';
-
-export interface ChannelEventMessage {
-  readonly kind: 'event';
-  readonly uuid: string;
-  readonly node: string;
-  readonly event: EslEvent;
-  readonly facts: ChannelFacts;
-}
-
-export interface ChannelClosedMessage {
-  readonly kind: 'closed';
-  readonly uuid: string;
-  readonly node: string;
-  readonly reason: CloseReason;
-}
-
-export type ChannelMessage = ChannelEventMessage | ChannelClosedMessage;
+import { DEFAULT_HANGUP_GRACE_MS, DEFAULT_TOMBSTONE_CAPACITY, type ChannelEventMessage, type ChannelMessage, type ChannelStreamOptions, type CloseReason } from '../../src/streams/channel-message';
+import { channelFacts } from '../../src/streams/freeswitch-fields';
+import type { NodeEvent } from '../../src/streams/node-event';
+import { newStreamGauges } from '../../src/streams/stream-gauges';
+import { Tombstones } from '../../src/streams/tombstones';
 
 /** A live channel: its events in order, then one 'closed' message, then completion. */
 export interface ChannelStream {
@@ -50,27 +28,6 @@ export interface ChannelStream {
   /** Hot: subscribe synchronously when the stream is emitted, or the first events are missed. */
   readonly messages$: Observable<ChannelMessage>;
 }
-
-export interface ChannelStreamOptions {
-  /**
-   * How long after CHANNEL_HANGUP_COMPLETE a channel may wait for its CHANNEL_DESTROY.
-   * FreeSWITCH holds DESTROY back while a lingering outbound socket stays open (traces
-   * README), so a daemon that never closes such a socket would otherwise leak the channel.
-   */
-  readonly hangupGraceMs?: number;
-  /** Scheduler of the grace timer; tests pass a TestScheduler. */
-  readonly scheduler?: SchedulerLike;
-  /** How many ended channel uuids are remembered to drop late events (see tombstones.ts). */
-  readonly tombstoneCapacity?: number;
-  /** A set to share with the owner (the registry must not seed a channel that just ended); else one per subscription. */
-  readonly tombstones?: Tombstones;
-  /** Uuids to close now whatever their state (the registry's resync after a reconnect). */
-  readonly expire$?: Observable<string>;
-  readonly gauges?: StreamGauges;
-}
-
-export const DEFAULT_HANGUP_GRACE_MS = 10_000;
-export const DEFAULT_TOMBSTONE_CAPACITY = 10_000;
 
 /**
  * Splits the (deduplicated) event stream into one ChannelStream per `Unique-ID`.
