@@ -1,6 +1,7 @@
 // Write statements whose SQL knex builds once per shape (table, columns) and that then run with new values only.
 
 import { Knex } from 'knex';
+import type { Transacting } from './lean-transaction';
 
 /** Values by the names the builder was given placeholders for. */
 export type Values = Readonly<Record<string, unknown>>;
@@ -33,7 +34,7 @@ export class CompiledWrites {
    * and is called only the first time (its builder must bind every `value(…)` it is given, and
    * nothing else).
    */
-  async run(db: Knex | Knex.Transaction, key: string, values: Values, build: (value: (name: string) => string) => Knex.QueryBuilder): Promise<void> {
+  async run(db: Knex | Transacting, key: string, values: Values, build: (value: (name: string) => string) => Knex.QueryBuilder): Promise<void> {
     let plan = this.plans.get(key);
     if (!plan) {
       plan = compile(build((name) => MARK + name));
@@ -49,7 +50,7 @@ export class CompiledWrites {
   }
 
   /** `insert into table (…) values (…)` of the row's columns. */
-  insert(db: Knex | Knex.Transaction, table: string, row: Values): Promise<void> {
+  insert(db: Knex | Transacting, table: string, row: Values): Promise<void> {
     return this.run(db, `insert ${table} ${Object.keys(row).join(',')}`, row, (value) => db(table).insert(named(row, value)));
   }
 }

@@ -9,6 +9,7 @@ import { isConflictError, retryOnConflict, StoreConflictError } from './db-error
 import { AnchoredHead, ChainHead, evidenceHash, GENESIS_HASH, headMacText, sealHash, StoredEvidenceRow, verifyEvidenceChain } from './evidence-chain';
 import type { EvidenceKeyring } from './evidence-keys';
 import { KeyedMutex } from './keyed-mutex';
+import { inTransaction, type Transacting } from './lean-transaction';
 import { eraseWithSalt, hasPersonalData, newSalt, sealedView } from './personal-data';
 import { firstRow } from './store-knex';
 import { EvidenceRecord, EvidenceVerification } from './store-types';
@@ -73,9 +74,9 @@ export class SealedLog {
     return this.locks.run(`${this.spec.table}:${chain}`, async () => {
       const written = await retryOnConflict(() =>
         this.writeOrReplay(row.writeId, () =>
-          this.knex.transaction(async (trx) => {
-            const head = await firstRow(trx(this.spec.heads).where({ [this.spec.chainColumn]: chain }));
-            return this.write(trx, chain, head ? toHead(head) : undefined, row);
+          inTransaction(this.knex, async (tx) => {
+            const head = await firstRow(tx(this.spec.heads).where({ [this.spec.chainColumn]: chain }));
+            return this.write(tx, chain, head ? toHead(head) : undefined, row);
           }),
         ),
       );
@@ -96,7 +97,7 @@ export class SealedLog {
         if (found) return found;
         // The head was read outside the transaction: if another writer creates it meanwhile,
         // the head insert fails on its primary key and the retry finds the head.
-        const written = await this.writeOrReplay(row.writeId, () => this.knex.transaction((trx) => this.write(trx, chain, undefined, row)));
+        const written = await this.writeOrReplay(row.writeId, () => inTransaction(this.knex, (tx) => this.write(tx, chain, undefined, row)));
         return written.head;
       }),
     );
@@ -131,7 +132,7 @@ export class SealedLog {
   }
 
   /** Inserts the row after `head` (or, without a head, after the chain's last row) and moves or creates the head. */
-  private async write(trx: Knex.Transaction, chain: string, head: ChainHead | undefined, row: NewRow): Promise<Written> {
+  private async write(trx: Transacting, chain: string, head: ChainHead | undefined, row: NewRow): Promise<Written> {
     const { table, heads, chainColumn: col } = this.spec;
     const keys = this.sealing.keys;
     // The head, not the last row, is the predecessor: a deleted tail row then stays a visible gap.

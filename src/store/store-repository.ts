@@ -6,6 +6,7 @@ import { CompiledWrites, named } from './compiled-sql';
 import { retryOnConflict } from './db-errors';
 import type { AnchoredHead } from './evidence-chain';
 import { KeyedMutex } from './keyed-mutex';
+import { inTransaction } from './lean-transaction';
 import { ACCESS_LOG_PERSONAL_FIELDS, EVIDENCE_PERSONAL_FIELDS } from './personal-data';
 import { PseudonymiseResult, SealedLog, SealingOptions } from './sealed-log';
 import { firstRow } from './store-knex';
@@ -342,7 +343,7 @@ export class StoreRepository {
   async appendMonitorMode(id: string, mode: MonitorMode, at: TimeInput): Promise<boolean> {
     const iso = toIso(at);
     return this.locks.run(`monitor:${id}`, () =>
-      this.knex.transaction(async (trx) => {
+      inTransaction(this.knex, async (trx) => {
         const row = await firstRow(trx(this.tables.monitorSessions).where({ id }));
         if (!row) return false;
         const modes = JSON.parse(String(row.modes)) as MonitorModeChange[];
@@ -417,7 +418,7 @@ export class StoreRepository {
   async nextAgentCallNumber(extension: string): Promise<number> {
     const t = this.tables.agentCallCounters;
     return retryOnConflict(() =>
-      this.knex.transaction(async (trx) => {
+      inTransaction(this.knex, async (trx) => {
         const now = toIso(this.now());
         const updated = await trx(t)
           .where({ extension })

@@ -1,0 +1,54 @@
+// A transaction on one pooled connection without knex's per-transaction client object.
+
+import { Knex } from 'knex';
+
+/** What a transaction's work may use: `tx(table)` and `tx.raw(…)`, both bound to the transaction's connection. */
+export interface Transacting {
+  (table: string): Knex.QueryBuilder;
+  raw(sql: string, bindings?: readonly Knex.RawBinding[]): Knex.Raw;
+}
+
+/** knex's client: a pooled connection taken and given back by hand. */
+interface PoolClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+/**
+ * Runs `work` between BEGIN and COMMIT on one connection taken from knex's pool (ROLLBACK and
+ * the error rethrown when it fails), as `knex.transaction` does for a top-level transaction
+ * without options — but `knex.transaction` builds a whole knex instance for every transaction
+ * (`makeTransactor`, which redefines every property of knex on a new function). The daemon opens
+ * one for every evidence row; under load those instances were most of what survived the young
+ * generation (≈ 6 MB/s promoted at 2,000 live calls, issue 12), so the collector's pauses
+ * grew to tens of milliseconds. Queries here are the same builders and the same SQL, run with
+ * `.connection(…)` on the taken connection.
+ *
+ * Not nestable, and work must not use the plain knex instance for the same engine's single
+ * SQLite connection (it would wait for the connection this transaction holds — as with knex).
+ */
+export async function inTransaction<T>(knex: Knex, work: (tx: Transacting) => Promise<T>): Promise<T> {
+  const client = knex.client as unknown as PoolClient;
+  const connection = await client.acquireConnection();
+  try {
+    const tx = ((table: string) => knex(table).connection(connection)) as Transacting;
+    tx.raw = (sql, bindings) => (bindings === undefined ? knex.raw(sql) : knex.raw(sql, bindings as Knex.RawBinding[])).connection(connection);
+    await tx.raw('BEGIN;');
+    let result: T;
+    try {
+      result = await work(tx);
+      await tx.raw('COMMIT;');
+    } catch (err) {
+      try {
+        await tx.raw('ROLLBACK;');
+      } catch {
+        // SQLite ends a transaction by itself on some errors, and a broken MySQL connection
+        // is dropped by the pool's validation when it is next taken: the first error counts.
+      }
+      throw err;
+    }
+    return result;
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
