@@ -248,6 +248,7 @@ async function main(): Promise<void> {
     if (request.kind === 'start') {
       if (request.phase === 'ramp') heapBefore = heap();
       if (request.phase === 'steady') subscribe(DECISION_CHANNEL, mark);
+      if (request.phase === 'steady' && process.env.BENCH_LOAD_HEAP_PROFILE) await startHeapSampling();
       const h = monitorEventLoopDelay({ resolution: 1 });
       loops.set(request.phase, [h]);
       began.set(request.phase, performance.now());
@@ -257,6 +258,7 @@ async function main(): Promise<void> {
     loops.get(request.phase)!.forEach((h) => h.disable());
     if (request.phase === 'steady') unsubscribe(DECISION_CHANNEL, mark);
     seconds.set(request.phase, (performance.now() - began.get(request.phase)!) / 1000);
+    if (request.phase === 'steady' && process.env.BENCH_LOAD_HEAP_PROFILE) await stopHeapSampling(process.env.BENCH_LOAD_HEAP_PROFILE);
     if (request.phase === 'ramp') {
       heapLive = heap();
       liveCalls = d.daemon.registry.size;
@@ -497,3 +499,22 @@ const fail = (err: Error): void => {
 };
 if (process.argv[2] === '--freeswitch') freeswitch(process.argv[3]!, process).catch(fail);
 else main().then(() => process.exit(0), fail);
+
+/**
+ * BENCH_LOAD_HEAP_PROFILE=file: V8's sampling heap profile of the steady phase, keeping the
+ * samples of objects a major collection freed (what outlived the young generation and then
+ * died: the collector's long pauses). Open it in Chrome DevTools (Memory → Load).
+ */
+let heapSession: import('node:inspector').Session | undefined;
+async function startHeapSampling(): Promise<void> {
+  const { Session } = await import('node:inspector');
+  heapSession = new Session();
+  heapSession.connect();
+  await new Promise<void>((res, rej) => heapSession!.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false } as never, (e) => (e ? rej(e) : res())));
+}
+async function stopHeapSampling(file: string): Promise<void> {
+  const profile = await new Promise<unknown>((res, rej) => heapSession!.post('HeapProfiler.stopSampling', (e, r) => (e ? rej(e) : res(r.profile))));
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(file, JSON.stringify(profile));
+  heapSession!.disconnect();
+}
