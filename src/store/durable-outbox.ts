@@ -117,13 +117,17 @@ export class DurableOutbox {
 
   /** Journals the entries with one write and one fsync (group commit). */
   append(entries: readonly OutboxEntry[]): Promise<void> {
+    return this.appendLines(entries.map((e) => JSON.stringify(e)));
+  }
+
+  /** `append` of entries already in their line form (`JSON.stringify` of an OutboxEntry, no newline). */
+  appendLines(lines: readonly string[]): Promise<void> {
     return this.serial(async () => {
-      if (entries.length === 0) return;
+      if (lines.length === 0) return;
       if (this.needsCut) {
         await this.handle.truncate(this.size);
         this.needsCut = false;
       }
-      const lines = entries.map((e) => JSON.stringify(e));
       const buf = Buffer.from(lines.join('\n') + '\n', 'utf8');
       try {
         await writeAll(this.handle, buf);

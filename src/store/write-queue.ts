@@ -77,8 +77,18 @@ export interface WriteQueueEvents {
   gate: [reason: string | null];
 }
 
+/**
+ * A write waiting to be journaled and applied. Accepted writes are kept as their outbox line
+ * (the JSON text, made once at enqueue and shared with the outbox) and parsed back only when
+ * applied: a backlog of thousands of writes (a burst of hangups) is then one string each for
+ * the garbage collector to move, not an object tree (issue 12: the burst's scavenges copied
+ * ≈12 MB of survivors each).
+ */
 interface Pending {
-  entry: OutboxEntry;
+  /** The outbox line: `{"id":…,"enqueuedAt":…,"write":…}`. */
+  readonly line: string;
+  /** Set for entries recovered from the outbox file (already parsed there). */
+  readonly recovered?: OutboxEntry;
   /** Its place in the order of acceptance (1, 2, …): a flush waiter waits for its own writes only. */
   readonly seq: number;
   /** The journal attempt finished (successfully or not); only then may the write be applied. */
@@ -145,7 +155,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     if (this.outbox || this.closed) throw new Error('write queue already started or closed');
     const { outbox, recovered, discarded } = await DurableOutbox.open(this.options.outboxDir, this.options.outboxIo);
     this.outbox = outbox;
-    this.pending.unshift(...recovered.map((entry) => ({ entry, seq: 0, journaled: true, inFile: true, attempts: 0 })));
+    this.pending.unshift(...recovered.map((entry) => ({ line: '', recovered: entry, seq: 0, journaled: true, inFile: true, attempts: 0 })));
     this.scheduleFlush();
     this.loop = this.run();
     return { recovered: recovered.length, discarded };
@@ -153,7 +163,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
 
   /**
    * Accepts a write and returns its id at once; never waits on disk or database. The write is
-   * copied through JSON here, so later changes to the caller's objects do not leak in.
+   * turned into its outbox line here, so later changes to the caller's objects do not leak in.
    */
   enqueue(write: StoreWrite): string {
     if (this.closed) throw new Error('write queue is closed');
@@ -163,12 +173,8 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       this.checkGate();
       throw new WriteQueueFullError(`write queue full (${this.pending.length} writes pending): write refused`);
     }
-    const entry: OutboxEntry = {
-      id: randomUUID(),
-      enqueuedAt: toIso(this.now()),
-      write: JSON.parse(JSON.stringify(write)) as StoreWrite,
-    };
-    const item: Pending = { entry, seq: ++this.lastSeq, journaled: false, inFile: false, attempts: 0 };
+    const entry: OutboxEntry = { id: randomUUID(), enqueuedAt: toIso(this.now()), write };
+    const item: Pending = { line: JSON.stringify(entry), seq: ++this.lastSeq, journaled: false, inFile: false, attempts: 0 };
     this.pending.push(item);
     this.unjournaled.push(item);
     this.scheduleFlush();
@@ -317,7 +323,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
         const batch = this.unjournaled;
         this.unjournaled = [];
         try {
-          await outbox.append(batch.map((p) => p.entry));
+          await outbox.appendLines(batch.map((p) => p.line));
           for (const p of batch) p.inFile = true;
           if (!this.journalHealthy) {
             this.journalHealthy = true;
@@ -384,7 +390,8 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
         continue;
       }
       try {
-        await applyStoreWrite(this.repository, head.entry.write, head.entry.id);
+        const entry = entryOf(head);
+        await applyStoreWrite(this.repository, entry.write, entry.id);
       } catch (err) {
         await this.handleFailure(head, toError(err));
         continue;
@@ -430,7 +437,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     }
     // The database answers but refuses this write every time: park it so the writes behind it are not held forever.
     try {
-      await this.outbox?.deadLetter(head.entry, error);
+      await this.outbox?.deadLetter(entryOf(head), error);
     } catch (err) {
       this.noteError(err);
       this.emit('outbox-error', toError(err));
@@ -439,7 +446,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     }
     this.deadLettered++;
     this.remove(head);
-    this.emit('dead', head.entry, error);
+    this.emit('dead', entryOf(head), error);
   }
 
   private markUp(): void {
@@ -519,4 +526,9 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
 
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** The write as it was accepted (a copy: parsed from its line). */
+function entryOf(p: Pending): OutboxEntry {
+  return p.recovered ?? (JSON.parse(p.line) as OutboxEntry);
 }
