@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     if (request.kind === 'start') {
       if (request.phase === 'ramp') heapBefore = heap();
       if (request.phase === 'steady') subscribe(DECISION_CHANNEL, mark);
-      if (request.phase === 'steady' && process.env.BENCH_LOAD_HEAP_PROFILE) await startHeapSampling();
+      if (request.phase === (process.env.BENCH_LOAD_HEAP_PHASE ?? 'steady') && process.env.BENCH_LOAD_HEAP_PROFILE) await startHeapSampling();
       const h = monitorEventLoopDelay({ resolution: 1 });
       loops.set(request.phase, [h]);
       began.set(request.phase, performance.now());
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
     loops.get(request.phase)!.forEach((h) => h.disable());
     if (request.phase === 'steady') unsubscribe(DECISION_CHANNEL, mark);
     seconds.set(request.phase, (performance.now() - began.get(request.phase)!) / 1000);
-    if (request.phase === 'steady' && process.env.BENCH_LOAD_HEAP_PROFILE) await stopHeapSampling(process.env.BENCH_LOAD_HEAP_PROFILE);
+    if (request.phase === (process.env.BENCH_LOAD_HEAP_PHASE ?? 'steady') && process.env.BENCH_LOAD_HEAP_PROFILE) await stopHeapSampling(process.env.BENCH_LOAD_HEAP_PROFILE);
     if (request.phase === 'ramp') {
       heapLive = heap();
       liveCalls = d.daemon.registry.size;
