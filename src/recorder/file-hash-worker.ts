@@ -1,7 +1,8 @@
 // Worker thread: the SHA-256 of recording files, so hashing a burst of finished calls' files never holds the daemon's event loop.
 
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 
 export interface FileHashJob {
@@ -12,6 +13,28 @@ export interface FileHashJob {
 export type FileHashAnswer =
   | { readonly id: number; readonly sha256: string }
   | { readonly id: number; readonly error: { readonly message: string; readonly code?: string } };
+
+/** The nice value of the hashing thread: it yields the cores to the event loop (and to FreeSWITCH on the same host). */
+export const HASH_THREAD_NICE = 10;
+
+/**
+ * Lowers this thread's scheduling priority (Linux: a thread has its own nice value, found by
+ * its id in /proc/thread-self). Hashing is background work: in a burst of hangups it ran on
+ * one of the two cores beside the event loop and whatever else the machine runs, and the loop
+ * then waited for a core. Elsewhere (or without permission) the thread keeps the default.
+ */
+export function lowerThreadPriority(nice = HASH_THREAD_NICE): number | undefined {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) return undefined;
+    setPriority(tid, nice);
+    return tid;
+  } catch {
+    return undefined;
+  }
+}
+
+if (parentPort) lowerThreadPriority();
 
 /** One buffer for every file: a thousand files of a megabyte each allocate nothing per chunk. */
 const chunk = Buffer.allocUnsafe(1 << 20);

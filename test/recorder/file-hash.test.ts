@@ -2,10 +2,11 @@
 
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, ftruncateSync, existsSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync, ftruncateSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileHasher } from '../../src/recorder/file-hash';
+import { HASH_THREAD_NICE } from '../../src/recorder/file-hash-worker';
 
 const dir = mkdtempSync(join(tmpdir(), 'callwarden-hash-'));
 
@@ -28,6 +29,11 @@ function sparse(name: string, bytes: number): string {
 }
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** The nice value of each of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'latin1').split(') ')[1]!.split(' ')[16]));
+}
 
 /** CPU time the process's main thread (the event loop's) has run, in ms (Linux: schedstat). */
 function mainThreadCpuMs(): number {
@@ -95,5 +101,19 @@ describe('recorder: file hashing on a worker thread', function () {
     expect(digest).to.equal(createHash('sha256').update(Buffer.alloc(256 << 20)).digest('hex'));
     // Hashed here, 256 MiB cost this machine's main thread ≥ 150 ms (SHA-256 at under 2 GB/s, plus the reads).
     expect(spent, `main-thread CPU while hashing: ${spent.toFixed(1)} ms`).to.be.below(40);
+  });
+
+  it('the hashing thread runs at a lower priority than the event loop (it waits for a free core)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const fresh = new FileHasher();
+    try {
+      const before = threadNices().filter((n) => n === HASH_THREAD_NICE).length;
+      await fresh.sha256(file('nice', Buffer.from('n')));
+      expect(threadNices().filter((n) => n === HASH_THREAD_NICE).length).to.equal(before + 1);
+      // The event loop's own thread keeps its priority.
+      expect(Number(readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1').split(') ')[1]!.split(' ')[16])).to.equal(0);
+    } finally {
+      await fresh.close();
+    }
   });
 });
