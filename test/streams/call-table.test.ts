@@ -120,6 +120,23 @@ function harness(): Harness {
       expect(h.registry.routeCount).to.equal(0);
     });
 
+    it('a periodic resync that changes nothing gives no update (it woke every controller); a changed row gives one', () => {
+      const h = harness();
+      const rows = traceChannelRows('consent-bridge-coach', 'coach-socket');
+      h.registry.resync(NODE, rows, h.registry.mark());
+      const seeded = h.updates.length;
+      expect(seeded).to.be.greaterThan(0);
+      const before = h.registry.get(CALLER);
+      h.registry.resync(NODE, rows, h.registry.mark());
+      expect(h.updates.length, 'updates from a second, identical snapshot').to.equal(seeded);
+      expect(h.registry.get(CALLER)).to.equal(before);
+      // The agent put on hold since: the row says so, and the call is updated.
+      const held = rows.map((r) => (r.uuid === AGENT ? { ...r, callstate: 'HELD' } : r));
+      h.registry.resync(NODE, held, h.registry.mark());
+      expect(h.updates.length).to.equal(seeded + 1);
+      expect(legOf(h.registry.get(CALLER)!, AGENT)?.callState).to.equal('HELD');
+    });
+
     it('a snapshot that arrives after the calls ended does not bring them back', () => {
       const h = harness();
       const mark = h.registry.mark();
