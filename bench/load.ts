@@ -47,6 +47,9 @@ const STEADY = Number(process.env.BENCH_LOAD_STEADY ?? Math.max(1, Math.round(LI
 const MEAN_CALL_S = Number(process.env.BENCH_LOAD_MEAN_CALL_S ?? 120);
 /** The store as production runs it (MariaDB, a pool) instead of in-memory SQLite's single connection. */
 const MYSQL_URL = process.env.BENCH_LOAD_MYSQL_URL ?? '';
+/** Where the sampling heap profile of HEAP_PHASE goes (see startHeapSampling); none without it. */
+const HEAP_PROFILE = process.env.BENCH_LOAD_HEAP_PROFILE ?? '';
+const HEAP_PHASE = process.env.BENCH_LOAD_HEAP_PHASE ?? 'steady';
 const TABLE_PREFIX = `cwbench${randomBytes(3).toString('hex')}_`;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 
@@ -248,7 +251,7 @@ async function main(): Promise<void> {
     if (request.kind === 'start') {
       if (request.phase === 'ramp') heapBefore = heap();
       if (request.phase === 'steady') subscribe(DECISION_CHANNEL, mark);
-      if (request.phase === (process.env.BENCH_LOAD_HEAP_PHASE ?? 'steady') && process.env.BENCH_LOAD_HEAP_PROFILE) await startHeapSampling();
+      if (HEAP_PROFILE && request.phase === HEAP_PHASE) await startHeapSampling();
       const h = monitorEventLoopDelay({ resolution: 1 });
       loops.set(request.phase, [h]);
       began.set(request.phase, performance.now());
@@ -258,7 +261,7 @@ async function main(): Promise<void> {
     loops.get(request.phase)!.forEach((h) => h.disable());
     if (request.phase === 'steady') unsubscribe(DECISION_CHANNEL, mark);
     seconds.set(request.phase, (performance.now() - began.get(request.phase)!) / 1000);
-    if (request.phase === (process.env.BENCH_LOAD_HEAP_PHASE ?? 'steady') && process.env.BENCH_LOAD_HEAP_PROFILE) await stopHeapSampling(process.env.BENCH_LOAD_HEAP_PROFILE);
+    if (HEAP_PROFILE && request.phase === HEAP_PHASE) await stopHeapSampling(HEAP_PROFILE);
     if (request.phase === 'ramp') {
       heapLive = heap();
       liveCalls = d.daemon.registry.size;
@@ -501,9 +504,10 @@ if (process.argv[2] === '--freeswitch') freeswitch(process.argv[3]!, process).ca
 else main().then(() => process.exit(0), fail);
 
 /**
- * BENCH_LOAD_HEAP_PROFILE=file: V8's sampling heap profile of the steady phase, keeping the
- * samples of objects a major collection freed (what outlived the young generation and then
- * died: the collector's long pauses). Open it in Chrome DevTools (Memory → Load).
+ * BENCH_LOAD_HEAP_PROFILE=file: V8's sampling heap profile of one phase (BENCH_LOAD_HEAP_PHASE,
+ * default steady), keeping the samples of objects a major collection freed (what outlived the
+ * young generation and then died: the collector's long pauses). Open it in Chrome DevTools
+ * (Memory → Load).
  */
 let heapSession: import('node:inspector').Session | undefined;
 async function startHeapSampling(): Promise<void> {

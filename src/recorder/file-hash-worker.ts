@@ -23,14 +23,12 @@ export const HASH_THREAD_NICE = 10;
  * one of the two cores beside the event loop and whatever else the machine runs, and the loop
  * then waited for a core. Elsewhere (or without permission) the thread keeps the default.
  */
-export function lowerThreadPriority(nice = HASH_THREAD_NICE): number | undefined {
+function lowerThreadPriority(): void {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return undefined;
-    setPriority(tid, nice);
-    return tid;
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, HASH_THREAD_NICE);
   } catch {
-    return undefined;
+    // Not Linux, or not allowed: the default priority.
   }
 }
 

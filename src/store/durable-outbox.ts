@@ -18,6 +18,8 @@ export interface OutboxRecovery {
   outbox: DurableOutbox;
   /** Entries a previous run journaled but did not see confirmed, oldest first. */
   recovered: OutboxEntry[];
+  /** The same entries as their lines in the file (what `appendLines` takes), in the same order. */
+  recoveredLines: readonly string[];
   /** Lines that could not be parsed (a torn final write is expected after a crash; others go to the dead-letter file). */
   discarded: number;
 }
@@ -108,7 +110,7 @@ export class DurableOutbox {
       }
       // Rewrite so the torn tail and corrupt lines are gone before anything is appended after them.
       if (torn !== '' || corrupt.length > 0) await outbox.rewrite(lines);
-      return { outbox, recovered, discarded: corrupt.length + (torn !== '' ? 1 : 0) };
+      return { outbox, recovered, recoveredLines: [...lines], discarded: corrupt.length + (torn !== '' ? 1 : 0) };
     } catch (err) {
       await releaseLock(lockPath);
       throw err;

@@ -85,10 +85,8 @@ export interface WriteQueueEvents {
  * ≈12 MB of survivors each).
  */
 interface Pending {
-  /** The outbox line: `{"id":…,"enqueuedAt":…,"write":…}`. */
+  /** The outbox line: `{"id":…,"enqueuedAt":…,"write":…}` (for a recovered write, its line in the file). */
   readonly line: string;
-  /** Set for entries recovered from the outbox file (already parsed there). */
-  readonly recovered?: OutboxEntry;
   /** Its place in the order of acceptance (1, 2, …): a flush waiter waits for its own writes only. */
   readonly seq: number;
   /** The journal attempt finished (successfully or not); only then may the write be applied. */
@@ -153,12 +151,12 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   /** Opens the outbox, takes over what a previous run left in it (applied first), and starts draining. */
   async start(): Promise<{ recovered: number; discarded: number }> {
     if (this.outbox || this.closed) throw new Error('write queue already started or closed');
-    const { outbox, recovered, discarded } = await DurableOutbox.open(this.options.outboxDir, this.options.outboxIo);
+    const { outbox, recoveredLines, discarded } = await DurableOutbox.open(this.options.outboxDir, this.options.outboxIo);
     this.outbox = outbox;
-    this.pending.unshift(...recovered.map((entry) => ({ line: '', recovered: entry, seq: 0, journaled: true, inFile: true, attempts: 0 })));
+    this.pending.unshift(...recoveredLines.map((line) => ({ line, seq: 0, journaled: true, inFile: true, attempts: 0 })));
     this.scheduleFlush();
     this.loop = this.run();
-    return { recovered: recovered.length, discarded };
+    return { recovered: recoveredLines.length, discarded };
   }
 
   /**
@@ -436,8 +434,9 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       return;
     }
     // The database answers but refuses this write every time: park it so the writes behind it are not held forever.
+    const entry = entryOf(head);
     try {
-      await this.outbox?.deadLetter(entryOf(head), error);
+      await this.outbox?.deadLetter(entry, error);
     } catch (err) {
       this.noteError(err);
       this.emit('outbox-error', toError(err));
@@ -446,7 +445,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
     }
     this.deadLettered++;
     this.remove(head);
-    this.emit('dead', entryOf(head), error);
+    this.emit('dead', entry, error);
   }
 
   private markUp(): void {
@@ -530,5 +529,5 @@ function toError(err: unknown): Error {
 
 /** The write as it was accepted (a copy: parsed from its line). */
 function entryOf(p: Pending): OutboxEntry {
-  return p.recovered ?? (JSON.parse(p.line) as OutboxEntry);
+  return JSON.parse(p.line) as OutboxEntry;
 }

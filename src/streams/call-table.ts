@@ -125,8 +125,9 @@ export class CallTable {
   /**
    * `quietIfSame`: a row that leaves its call exactly as it was gives no update. The periodic
    * resync seeds every live channel again (4,000 rows at 2,000 calls), and an update for each
-   * woke every call's controller for a decision and a database read: ≈ 0.4 s of work and a
-   * wave of garbage every minute that changed nothing (issue 12). Events always give one.
+   * woke the call's controller for a decision and a database read even where the row changed
+   * nothing (issue 12; a call's first resync after its agent answered still changes the agent
+   * leg's state, RINGING in CHANNEL_ANSWER, ACTIVE in the row). Events always give one.
    */
   private applyFacts(facts: ChannelFacts, node: string, cause: ChannelMessage | undefined, quietIfSame = false): CallUpdate[] {
     const uuid = facts.uniqueId;
