@@ -2,9 +2,9 @@
 
 import { expect } from 'chai';
 import { Knex } from 'knex';
-import { createStoreKnex, migrateLatest, migrateRollbackAll, StoreRepository, storeTables, type StoreTables } from '../../src/store';
+import { createStoreKnex, migrateLatest, StoreRepository, storeTables, type StoreTables } from '../../src/store';
 import { inTransaction } from '../../src/store/lean-transaction';
-import { selectBackends, type TestBackend } from './test-backends';
+import { dropStoreSchema, selectBackends, type TestBackend } from './test-backends';
 
 for (const backend of selectBackends()) {
   describe(`inTransaction on ${backend.name}`, function () {
@@ -34,10 +34,7 @@ function defineSuite(backend: TestBackend): void {
 
   after(async function () {
     await knex.schema.dropTableIfExists(table).catch(() => undefined);
-    await migrateRollbackAll(knex, tables).catch(() => undefined);
-    await knex.schema.dropTableIfExists(`${tables.migrations}_lock`).catch(() => undefined);
-    await knex.schema.dropTableIfExists(tables.migrations).catch(() => undefined);
-    await knex.destroy();
+    await dropStoreSchema(knex, tables);
     await backend.cleanup();
   });
 

@@ -15,7 +15,6 @@ import {
   headMacText,
   judgeCallEvidence,
   migrateLatest,
-  migrateRollbackAll,
   readAnchorFile,
   sealHash,
   StoreRepository,
@@ -23,7 +22,7 @@ import {
   type StoreTables,
 } from '../../src/store';
 import { sealedView, EVIDENCE_PERSONAL_FIELDS } from '../../src/store/personal-data';
-import { selectBackends, tempDir, type TestBackend } from './test-backends';
+import { dropStoreSchema, selectBackends, tempDir, type TestBackend } from './test-backends';
 
 const K1 = 'first-evidence-key-for-tests-000000000000';
 const K2 = 'hex:' + 'ab'.repeat(32);
@@ -60,10 +59,7 @@ function defineSuite(backend: TestBackend): void {
 
   after(async function () {
     await anchor?.close();
-    await migrateRollbackAll(knex, tables).catch(() => undefined);
-    await knex.schema.dropTableIfExists(`${tables.migrations}_lock`).catch(() => undefined);
-    await knex.schema.dropTableIfExists(tables.migrations).catch(() => undefined);
-    await knex.destroy();
+    await dropStoreSchema(knex, tables);
     await backend.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -15,7 +15,7 @@ import { StoreRepository } from '../../src/store/store-repository';
 import { storeTables, StoreTables } from '../../src/store/store-tables';
 import { WriteQueue } from '../../src/store/write-queue';
 import { TcpProxy } from '../support/tcp-proxy';
-import { quietLogger, selectBackends, TestBackend, tempDir } from './test-backends';
+import { dropStoreSchema, quietLogger, selectBackends, TestBackend, tempDir } from './test-backends';
 
 for (const backend of selectBackends()) {
   describe(`store on ${backend.name}`, function () {
@@ -61,12 +61,7 @@ function defineStoreSuite(backend: TestBackend): void {
       await knex?.destroy();
       return;
     }
-    {
-      await migrateRollbackAll(knex, tables).catch(() => undefined);
-      await knex.schema.dropTableIfExists(`${tables.migrations}_lock`).catch(() => undefined);
-      await knex.schema.dropTableIfExists(tables.migrations).catch(() => undefined);
-      await knex.destroy();
-    }
+    await dropStoreSchema(knex, tables);
     await backend.cleanup();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });

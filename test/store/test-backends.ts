@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Knex } from 'knex';
+import { migrateRollbackAll } from '../../src/store/migrations';
 import { createStoreKnex, StoreDbOptions, StoreLogger } from '../../src/store/store-knex';
+import type { StoreTables } from '../../src/store/store-tables';
 
 export const MYSQL_URL_ENV = 'CALLWARDEN_TEST_MYSQL_URL';
 
@@ -64,6 +66,14 @@ export function mysqlBackend(url: string): TestBackend {
       }
     },
   };
+}
+
+/** Undoes `migrateLatest` (the tables, the migrations table and its lock), whatever state a test left them in, and closes the pool. */
+export async function dropStoreSchema(knex: Knex, tables: StoreTables): Promise<void> {
+  await migrateRollbackAll(knex, tables).catch(() => undefined);
+  await knex.schema.dropTableIfExists(`${tables.migrations}_lock`).catch(() => undefined);
+  await knex.schema.dropTableIfExists(tables.migrations).catch(() => undefined);
+  await knex.destroy();
 }
 
 export async function dropPrefixedTables(knex: Knex, prefix: string): Promise<void> {
