@@ -6,9 +6,9 @@ import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fork } from 'node:child_process';
 import { Session } from 'node:inspector/promises';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { defaultsWith } from '../src/config';
 import { Daemon } from '../src/daemon';
 import { DAEMON_EVENTS } from '../src/esl/event-names';
@@ -90,23 +90,37 @@ function chunked(bytes: Buffer): Buffer[] {
 }
 
 /**
- * About CHUNK bytes each, but cut only where a frame ends: the replay writes the daemon's api
- * replies between two chunks, and a reply inside an event frame would be a desync no
- * FreeSWITCH produces (the daemon now asks FreeSWITCH things while events stream in).
+ * Where each frame of `bytes` ends. The replay cuts its chunks only there: it writes the
+ * daemon's api replies between two chunks, and a reply inside an event frame would be a desync
+ * no FreeSWITCH produces (the daemon asks FreeSWITCH things while events stream in). Found
+ * once when the replay starts — over 140 MB it takes ≈ 0.35 s, which, done at each send, sat
+ * inside the daemon's timed window as idle time.
  */
-function chunkedAtFrames(bytes: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let start = 0;
+function frameEnds(bytes: Buffer): number[] {
+  const ends: number[] = [];
   let at = 0;
   while (at < bytes.length) {
     const headerEnd = bytes.indexOf('\n\n', at);
     if (headerEnd === -1) throw new Error(`capture: no frame ends after byte ${at}`);
     const length = /^Content-Length: (\d+)$/m.exec(bytes.toString('latin1', at, headerEnd));
     at = headerEnd + 2 + (length ? Number(length[1]) : 0);
-    if (at - start >= CHUNK || at >= bytes.length) {
-      out.push(bytes.subarray(start, at));
-      start = at;
+    ends.push(at);
+  }
+  return ends;
+}
+
+/** Chunks of about CHUNK bytes of bytes[from, to), each ending where a frame ends (`ends`). */
+function chunkedAtFrames(bytes: Buffer, ends: readonly number[], from: number, to: number): Buffer[] {
+  const out: Buffer[] = [];
+  let start = from;
+  for (const end of ends) {
+    if (end <= from) continue;
+    if (end > to) throw new Error(`replay: byte ${to} is not a frame end`);
+    if (end - start >= CHUNK || end === to) {
+      out.push(bytes.subarray(start, end));
+      start = end;
     }
+    if (end === to) break;
   }
   return out;
 }
@@ -138,6 +152,7 @@ function oursBare(bytes: Buffer): { ms: number; events: number } {
 
 /** A FreeSWITCH stand-in that accepts the daemon and then writes the bytes it is told to, as fast as the socket takes them. */
 async function serveReplay(bytes: Buffer, send: (msg: unknown) => void, onMessage: (fn: (msg: { send?: [number, number]; close?: true }) => void) => void): Promise<void> {
+  const ends = frameEnds(bytes);
   let client: Socket | undefined;
   let ready!: () => void;
   const subscribed = new Promise<void>((resolve) => (ready = resolve));
@@ -166,7 +181,7 @@ async function serveReplay(bytes: Buffer, send: (msg: unknown) => void, onMessag
     }
     if (msg.send) {
       await subscribed;
-      for (const chunk of chunkedAtFrames(bytes.subarray(msg.send[0], msg.send[1]))) {
+      for (const chunk of chunkedAtFrames(bytes, ends, msg.send[0], msg.send[1])) {
         if (!client!.write(chunk)) await new Promise((resolve) => client!.once('drain', resolve));
       }
       send({ sent: true });
@@ -200,11 +215,12 @@ async function replayServer(bytes: Buffer): Promise<{ port: number; send(from: n
 
 async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; cpuMs: number; heapPerCall: number; stallLiveMs: number; stallBurstMs: number; burstMs: number }> {
   const replay = await replayServer(cap.bytes);
+  const outboxDir = mkdtempSync(join(tmpdir(), 'callwarden-bench-'));
   const config = defaultsWith({
     node: 'bench',
     esl: { port: replay.port, format, reconnect: { initialMs: 10, maxMs: 100 } },
     outbound: { port: 0 },
-    store: { filename: ':memory:', outboxDir: mkdtempSync(join(tmpdir(), 'callwarden-bench-')) },
+    store: { filename: ':memory:', outboxDir },
     mqtt: { url: 'off' },
     log: { level: 'error' },
   });
@@ -257,6 +273,7 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   sub.unsubscribe();
   await daemon.stop();
   replay.close();
+  rmSync(outboxDir, { recursive: true, force: true });
   return { ms: t1 - t0 + (t3 - t2), cpuMs: cpuLive + cpuBurst, heapPerCall, stallLiveMs, stallBurstMs: burst.max / 1e6, burstMs: t3 - t2 };
 }
 
@@ -337,8 +354,12 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--replay') {
+  const file = process.argv[3]!;
+  const bytes = readFileSync(file);
+  // The capture is 130–140 MB: gone from the temporary directory once read.
+  rmSync(dirname(file), { recursive: true, force: true });
   void serveReplay(
-    readFileSync(process.argv[3]!),
+    bytes,
     (msg) => process.send!(msg),
     (fn) => process.on('message', fn as (m: unknown) => void),
   );
