@@ -3,7 +3,11 @@
 export interface EslFrame {
   /** Outer header block, values URL-decoded where they were encoded. Names verbatim. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The Content-Length bytes that followed the header block, if any. */
+  /**
+   * The Content-Length bytes that followed the header block, if any. An event frame's
+   * (text/event-json, text/event-plain) may be a view of the chunk it arrived in: decode it,
+   * don't keep it. Every other frame's is its own copy.
+   */
   readonly body?: Buffer;
 }
 

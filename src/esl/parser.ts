@@ -115,6 +115,12 @@ export function parseHeaderBlock(text: string, decode: boolean, maxHeaders = DEF
   return headers;
 }
 
+/** text/event-json and text/event-plain: frames their consumer decodes at once. */
+function isEventFrame(headers: Record<string, string>): boolean {
+  const type = headers['Content-Type'];
+  return type === 'text/event-json' || type === 'text/event-plain';
+}
+
 export class FrameParser {
   /**
    * Header bytes of an unfinished block, copied into one growable buffer: each byte is
@@ -215,8 +221,12 @@ export class FrameParser {
         const take = Math.min(missing, data.length);
         let body: Buffer | undefined;
         if (this.bodySize === 0 && take === this.bodyLength) {
-          // The whole body in this chunk: copy it out so a frame never pins the receive chunk.
-          body = Buffer.from(data.subarray(0, take));
+          // The whole body in this chunk. An event's is decoded into strings before the next
+          // chunk is read (EslConnection.dispatch), so a view of the chunk is enough; any other
+          // frame may be kept (an api reply awaited by someone) and gets a copy, so it never
+          // pins the receive chunk. (The copy was ≈ 3.5 µs of a json event's ≈ 55.)
+          const view = data.subarray(0, take);
+          body = isEventFrame(this.pendingHeaders) ? view : Buffer.from(view);
         } else {
           // No new Buffer views when the chunk is used whole (the common case of a trickle).
           this.appendBody(take === data.length ? data : data.subarray(0, take));

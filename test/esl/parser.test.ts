@@ -99,6 +99,26 @@ describe('FrameParser on the captured traces', () => {
     expect(frames[3].body!.toString()).to.equal('{"row_count": 0}\n');
     expect(frames[4].body!.toString()).to.equal('-ERR no_such_command Command not found!\n');
   });
+
+  it('gives a frame that may be kept (api reply, notice) a copy of its body, an event frame a view it decodes at once', () => {
+    const bytes = readTrace('protocol', 'protocol').rx;
+    // A receive chunk of its own, as a socket read gives (Buffer.from would take a slice of Node's shared pool).
+    const chunk = Buffer.allocUnsafeSlow(bytes.length);
+    bytes.copy(chunk);
+    const frames = new FrameParser().push(chunk);
+    const sharesChunk = (f: EslFrame) => f.body!.buffer === chunk.buffer;
+    const kept = frames.filter((f) => f.body && !String(f.headers['Content-Type']).startsWith('text/event-'));
+    const events = frames.filter((f) => String(f.headers['Content-Type']).startsWith('text/event-'));
+    expect(kept.length).to.be.greaterThan(2);
+    expect(kept.filter(sharesChunk), 'kept frames pinning the 64 KiB receive chunk').to.deep.equal([]);
+    expect(events).to.have.length(2);
+    expect(events.every(sharesChunk), 'event bodies copied for nothing').to.equal(true);
+    // Decoded, an event owns its strings: overwriting the chunk afterwards changes nothing.
+    const decoded = events.map((f) => frameToEvent(f)!);
+    const before = JSON.stringify(decoded);
+    chunk.fill(0x41);
+    expect(JSON.stringify(decoded)).to.equal(before);
+  });
 });
 
 describe('event decoding', () => {
