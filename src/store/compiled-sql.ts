@@ -14,12 +14,29 @@ interface Plan {
 
 const MARK = '\u0000callwarden-value:';
 
+/** The parts of knex's client a compiled statement runs through (knex's own dialect classes). */
+interface DriverClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+  prepBindings(bindings: unknown[]): unknown[];
+  _query(connection: unknown, query: { sql: string; bindings: unknown[]; method: 'raw'; options: Record<string, never> }): Promise<unknown>;
+  listenerCount(event: 'query'): number;
+  emit(event: 'query', query: { sql: string; bindings: unknown[]; method: 'raw'; __knexUid?: unknown }): boolean;
+}
+
 /**
  * knex compiles every query from scratch (builder, compiler, identifier wrapping, binding
  * collection): for the call-row upsert that was more CPU than SQLite's own work. A shape is
  * compiled once here, by the same knex calls as before, with a placeholder string for each value;
- * the placeholders' positions among the bindings say which value goes to which `?`. Later runs
- * pass the SQL and the values to `knex.raw`, so the SQL is exactly what knex built for the engine.
+ * the placeholders' positions among the bindings say which value goes to which `?`, so the SQL is
+ * exactly what knex built for the engine.
+ *
+ * A run hands the SQL and values to the dialect's driver call (`client._query`, where knex's
+ * better-sqlite3 client runs a prepared statement and its mysql2 client `connection.query`) on a
+ * connection from knex's pool — not through `knex.raw`, whose raw builder, runner and
+ * `ensureConnection` cost more than SQLite's own work on the in-memory database (issue 12's
+ * pipeline bench). Same pool, same turn budget (the SQLite client's `_query`), same driver
+ * errors; knex's 'query' event is still emitted (tests and `make bench-store` count statements).
  *
  * Only for statements whose result is not read: raw results differ between the drivers.
  */
@@ -46,7 +63,17 @@ export class CompiledWrites {
       if (v === undefined) throw new Error(`compiled write ${key}: no value for ${name}`);
       return v;
     });
-    await db.raw(plan.sql, bindings as Knex.RawBinding[]);
+    // A transaction's statements go on its connection; others take one from the pool and give it back.
+    const tx = 'knex' in db ? (db as Transacting) : undefined;
+    const client = (tx ? tx.knex : (db as Knex)).client as unknown as DriverClient;
+    const connection = tx ? tx.connection : await client.acquireConnection();
+    try {
+      const query = { sql: plan.sql, bindings: client.prepBindings(bindings), method: 'raw' as const, options: {} };
+      if (client.listenerCount('query') > 0) client.emit('query', { ...query, __knexUid: (connection as { __knexUid?: unknown }).__knexUid });
+      await client._query(connection, query);
+    } finally {
+      if (!tx) await client.releaseConnection(connection);
+    }
   }
 
   /** `insert into table (…) values (…)` of the row's columns. */

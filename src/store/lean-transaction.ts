@@ -6,6 +6,9 @@ import { Knex } from 'knex';
 export interface Transacting {
   (table: string): Knex.QueryBuilder;
   raw(sql: string, bindings?: readonly Knex.RawBinding[]): Knex.Raw;
+  /** The knex instance and the connection the transaction holds (for statements run on the driver directly, src/store/compiled-sql.ts). */
+  readonly knex: Knex;
+  readonly connection: unknown;
 }
 
 /** knex's client: a pooled connection taken and given back by hand. */
@@ -31,7 +34,9 @@ export async function inTransaction<T>(knex: Knex, work: (tx: Transacting) => Pr
   const client = knex.client as unknown as PoolClient;
   const connection = await client.acquireConnection();
   try {
-    const tx = ((table: string) => knex(table).connection(connection)) as Transacting;
+    const tx = Object.assign((table: string) => knex(table).connection(connection), { knex, connection }) as unknown as Transacting & {
+      raw: Transacting['raw'];
+    };
     tx.raw = (sql, bindings) => (bindings === undefined ? knex.raw(sql) : knex.raw(sql, bindings as Knex.RawBinding[])).connection(connection);
     await tx.raw('BEGIN;');
     let result: T;
