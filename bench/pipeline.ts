@@ -227,6 +227,9 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   const daemon = new Daemon(config, captureLogger().logger, { resyncIntervalMs: 0 });
   await daemon.start();
   await daemon.inbound.ready();
+  // The schema is migrated in the background after start (the daemon takes calls meanwhile,
+  // their writes wait in the outbox); once per start, not per event: outside the timed window.
+  await daemon.store.queue.ready();
   let ended = 0;
   const sub = daemon.registry.calls$.subscribe((u) => {
     if (u.kind === 'ended') ended++;
