@@ -51,6 +51,11 @@ export interface StoreDbOptions {
 
 export const DEFAULT_SQLITE_FILE = './data/callwarden.sqlite';
 
+/**
+ * Both engines: `compileSqlOnError: false` — knex puts a failed query's SQL in front of the
+ * driver's message, by default with the bound values written in (phone numbers, caller names,
+ * evidence details), and that message reaches the log. The SQL alone says enough.
+ */
 export function createStoreKnex(options: StoreDbOptions): Knex {
   const log = options.logger && {
     warn: (m: unknown) => options.logger!.warn(String(m)),
@@ -69,6 +74,7 @@ export function createStoreKnex(options: StoreDbOptions): Knex {
       client: YieldingSqliteClient as unknown as typeof Knex.Client,
       connection: { filename },
       useNullAsDefault: true,
+      compileSqlOnError: false,
       acquireConnectionTimeout,
       pool: {
         min: 1,
@@ -95,6 +101,7 @@ export function createStoreKnex(options: StoreDbOptions): Knex {
     return knex({
       client: 'mysql2',
       connection: mysqlConnection(options.url),
+      compileSqlOnError: false,
       acquireConnectionTimeout,
       pool: { min: options.pool?.min ?? 0, max: options.pool?.max ?? 10 },
       ...(log ? { log } : {}),
