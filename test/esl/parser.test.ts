@@ -207,6 +207,23 @@ describe('bad input never crashes the parser', () => {
     expect(parser.push(Buffer.from('Content-Type: auth/request\n\n'))).to.have.length(1);
   });
 
+  it('event-json: members that are not strings become strings, a _body member becomes the body (also written with \\u escapes), more than 4096 members are refused', () => {
+    const json = (text: string) => frameToEvent({ headers: { 'Content-Type': 'text/event-json' }, body: Buffer.from(text) })!;
+    const odd = json('{"Event-Name":"CUSTOM","n":5,"b":true,"o":{"x":1},"z":null,"s":"text"}');
+    expect(odd.headers).to.deep.equal({ 'Event-Name': 'CUSTOM', n: '5', b: 'true', o: '{"x":1}', z: 'null', s: 'text' });
+    const plainBody = json('{"Event-Name":"BACKGROUND_JOB","_body":"+OK done\\n"}');
+    expect([plainBody.body, plainBody.headers]).to.deep.equal(['+OK done\n', { 'Event-Name': 'BACKGROUND_JOB' }]);
+    const escaped = json('{"Event-Name":"BACKGROUND_JOB","\\u005fbody":"+OK"}');
+    expect([escaped.body, escaped.headers]).to.deep.equal(['+OK', { 'Event-Name': 'BACKGROUND_JOB' }]);
+    const numeric = json('{"Event-Name":"BACKGROUND_JOB","_body":42}');
+    expect(numeric.body).to.equal('42');
+    // "_body" inside a value is not a member.
+    const inValue = json('{"Event-Name":"CUSTOM","note":"the _body is here"}');
+    expect([inValue.body, inValue.headers.note]).to.deep.equal([undefined, 'the _body is here']);
+    const many = '{"Event-Name":"CUSTOM",' + Array.from({ length: 4096 }, (_, i) => `"k${i}":"v"`).join(',') + '}';
+    expect(() => json(many)).to.throw(EslLimitError, /more than 4096 members/);
+  });
+
   it('rejects event-json that is not JSON with a typed error', () => {
     expect(() => frameToEvent({ headers: { 'Content-Type': 'text/event-json' }, body: Buffer.from('{nope') })).to.throw(EslProtocolError);
   });
