@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
 import { canonicalJson } from './canonical-json';
-import { CompiledWrites } from './compiled-sql';
+import { CompiledSql } from './compiled-sql';
 import type { AnchoredLog, ChainAnchor } from './chain-anchor';
 import { isConflictError, retryOnConflict, StoreConflictError } from './db-errors';
 import { AnchoredHead, ChainHead, evidenceHash, GENESIS_HASH, headMacText, sealHash, StoredEvidenceRow, verifyEvidenceChain } from './evidence-chain';
@@ -51,7 +51,7 @@ export interface PseudonymiseResult {
 }
 
 export class SealedLog {
-  private readonly writes = new CompiledWrites();
+  private readonly writes = new CompiledSql();
 
   constructor(
     private readonly knex: Knex,
@@ -75,8 +75,8 @@ export class SealedLog {
       const written = await retryOnConflict(() =>
         this.writeOrReplay(row.writeId, () =>
           inTransaction(this.knex, async (tx) => {
-            const head = await firstRow(tx(this.spec.heads).where({ [this.spec.chainColumn]: chain }));
-            return this.write(tx, chain, head ? toHead(head) : undefined, row);
+            const head = await this.readHead(tx, chain);
+            return this.write(tx, chain, head, row);
           }),
         ),
       );
@@ -162,7 +162,11 @@ export class SealedLog {
     const updated = toIso(this.now());
     const mac = keys ? keys.mac(keys.currentKeyId, headMacText(chain, seq, hash))! : null;
     if (head) {
-      const moved = await trx(heads).where({ [col]: chain, seq: head.seq }).update({ seq, hash, key_id: keyId, mac, updated_at: updated });
+      const moved = await this.writes.changes(trx, 'move head', { chain, was: head.seq, seq, hash, key_id: keyId, mac, updated_at: updated }, (value) =>
+        trx(heads)
+          .where({ [col]: value('chain'), seq: value('was') })
+          .update({ seq: value('seq'), hash: value('hash'), key_id: value('key_id'), mac: value('mac'), updated_at: value('updated_at') }),
+      );
       if (moved !== 1) throw new StoreConflictError(`${this.spec.log} head of ${chain} moved concurrently`);
     } else {
       await this.writes.insert(trx, heads, { [col]: chain, seq, hash, key_id: keyId, mac, updated_at: updated });
@@ -179,7 +183,16 @@ export class SealedLog {
   }
 
   async head(chain: string): Promise<ChainHead | undefined> {
-    const h = await firstRow(this.knex(this.spec.heads).where({ [this.spec.chainColumn]: chain }));
+    return this.readHead(this.knex, chain);
+  }
+
+  /** The chain's head row, read on `db` (a transaction's connection, or the pool). Every append reads it: compiled once. */
+  private async readHead(db: Knex | Transacting, chain: string): Promise<ChainHead | undefined> {
+    const [h] = await this.writes.rows(db, 'head', { chain }, (value) =>
+      ('knex' in db ? db : this.knex)(this.spec.heads)
+        .where({ [this.spec.chainColumn]: value('chain') })
+        .limit(1, { skipBinding: true }),
+    );
     return h ? toHead(h) : undefined;
   }
 

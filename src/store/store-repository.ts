@@ -2,7 +2,7 @@
 
 import { Knex } from 'knex';
 import { AccessLog, accessColumns } from './access-log';
-import { CompiledWrites, named } from './compiled-sql';
+import { CompiledSql, named } from './compiled-sql';
 import { retryOnConflict } from './db-errors';
 import type { AnchoredHead } from './evidence-chain';
 import { KeyedMutex } from './keyed-mutex';
@@ -68,7 +68,7 @@ export class StoreRepository {
   readonly tables: StoreTables;
   private readonly now: () => Date;
   private readonly locks = new KeyedMutex();
-  private readonly writes = new CompiledWrites();
+  private readonly writes = new CompiledSql();
   /** Consent evidence: one sealed chain per call. */
   readonly evidence: SealedLog;
   /** Who accessed which recording or evidence (issue 10.4); append with `accessLog.append`. */
@@ -391,12 +391,14 @@ export class StoreRepository {
   /** The consent in force for the extension at `at` (default now), if any: signed before and not revoked by then. */
   async getAgentConsent(extension: string, at: TimeInput = this.now()): Promise<AgentConsentRecord | undefined> {
     const iso = toIso(at);
-    const row = await firstRow(
+    // Read again at every decision of a call (issue 10): compiled once, run on the driver.
+    const [row] = await this.writes.rows(this.knex, 'getAgentConsent', { extension, iso }, (value) =>
       this.knex(this.tables.agentConsents)
-        .where({ extension })
-        .andWhere('signed_at', '<=', iso)
-        .andWhere((w) => w.whereNull('revoked_at').orWhere('revoked_at', '>', iso))
-        .orderBy([{ column: 'signed_at', order: 'desc' }, { column: 'id', order: 'desc' }]),
+        .where({ extension: value('extension') })
+        .andWhere('signed_at', '<=', value('iso'))
+        .andWhere((w) => w.whereNull('revoked_at').orWhere('revoked_at', '>', value('iso')))
+        .orderBy([{ column: 'signed_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .limit(1, { skipBinding: true }),
     );
     return row
       ? {

@@ -2,10 +2,10 @@
 
 import { expect } from 'chai';
 import { Knex } from 'knex';
-import { CompiledWrites, named } from '../../src/store/compiled-sql';
+import { CompiledSql, named } from '../../src/store/compiled-sql';
 import { createStoreKnex } from '../../src/store/store-knex';
 
-describe('CompiledWrites', function () {
+describe('CompiledSql', function () {
   let knex: Knex;
   let sql: string[];
   beforeEach(async function () {
@@ -24,7 +24,7 @@ describe('CompiledWrites', function () {
   });
 
   it('runs the SQL knex builds for the shape, with each value at its place, and builds it once', async function () {
-    const writes = new CompiledWrites();
+    const writes = new CompiledSql();
     let built = 0;
     const upsert = (row: { id: string; a: string | null; b: number }) =>
       writes.run(knex, 'upsert', row, (value) => {
@@ -45,7 +45,7 @@ describe('CompiledWrites', function () {
   });
 
   it('refuses a builder that binds a literal, and a run that lacks a value', async function () {
-    const writes = new CompiledWrites();
+    const writes = new CompiledSql();
     let error = await writes.run(knex, 'literal', { id: 'x' }, (value) => knex('t').insert({ id: value('id'), a: 'literal' })).catch((e: Error) => e);
     expect(String(error)).to.match(/bound a literal/);
     await writes.run(knex, 'two', { id: 'x', a: 'a' }, (value) => knex('t').insert({ id: value('id'), a: value('a') }));
@@ -54,8 +54,27 @@ describe('CompiledWrites', function () {
     expect(await knex('t').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
   });
 
+  it('reads rows and counts changed rows as knex does, a value bound at several places', async function () {
+    const writes = new CompiledSql();
+    await knex('t').insert([
+      { id: 'a', a: 'x', b: 1 },
+      { id: 'b', a: 'x', b: 5 },
+      { id: 'c', a: 'y', b: 3 },
+    ]);
+    const within = (a: string, lo: number) =>
+      writes.rows(knex, 'within', { a, lo }, (value) =>
+        knex('t').where({ a: value('a') }).andWhere((w) => w.where('b', '>=', value('lo')).orWhere('c', value('a'))).orderBy('b', 'desc').limit(1, { skipBinding: true }),
+      );
+    expect(await within('x', 0)).to.deep.equal([{ id: 'b', a: 'x', b: 5, c: null }]);
+    expect(await within('y', 9)).to.deep.equal([]);
+    const bump = (id: string, was: number) => writes.changes(knex, 'bump', { id, was }, (value) => knex('t').where({ id: value('id'), b: value('was') }).update({ b: value('was') }));
+    expect(await bump('c', 3)).to.equal(1);
+    expect(await bump('c', 4)).to.equal(0);
+    expect(sql.filter((q) => q.startsWith('select'))).to.have.length(2);
+  });
+
   it('keeps a bounded number of shapes', async function () {
-    const writes = new CompiledWrites(2);
+    const writes = new CompiledSql(2);
     let built = 0;
     const insert = (key: string, id: string) =>
       writes.run(knex, key, { id }, (value) => {

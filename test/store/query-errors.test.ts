@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { Knex } from 'knex';
 import { createStoreKnex } from '../../src/store';
-import { CompiledWrites, named } from '../../src/store/compiled-sql';
+import { CompiledSql, named } from '../../src/store/compiled-sql';
 import { isConflictError } from '../../src/store/db-errors';
 import { selectBackends, type TestBackend } from './test-backends';
 
@@ -45,7 +45,7 @@ function defineSuite(backend: TestBackend): void {
   });
 
   it('a compiled write (run on the driver directly): the driver code, not the bound values', async function () {
-    const writes = new CompiledWrites();
+    const writes = new CompiledSql();
     const row = { id: 'taken', caller };
     const err = (await writes
       .run(knex, 'insert', row, (value) => knex(table).insert(named(row, value)))
