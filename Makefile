@@ -36,9 +36,11 @@ bench: build
 bench-store: build
 	node dist/bench/store-writes.js
 
-# What hostile byte streams cost the ESL parser, as ratios to normal traffic (bench/parser.ts).
+# What hostile byte streams cost the ESL parser, as ratios to normal traffic (bench/parser.ts), and
+# decoding the captured real-FreeSWITCH events against modesl's bare parser (bench/real-events.ts).
 bench-parser: build
 	node --expose-gc dist/bench/parser.js
+	node dist/bench/real-events.js
 
 clean:
 	rm -rf dist node_modules
