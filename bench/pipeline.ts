@@ -213,7 +213,7 @@ async function replayServer(bytes: Buffer): Promise<{ port: number; send(from: n
   };
 }
 
-async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; cpuMs: number; heapPerCall: number; stallLiveMs: number; stallBurstMs: number; burstMs: number }> {
+async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: number; cpuMs: number; heapPerCall: number; stallLiveMs: number; stallBurstMs: number; burstMs: number; windows: number[][] }> {
   const replay = await replayServer(cap.bytes);
   const outboxDir = mkdtempSync(join(tmpdir(), 'callwarden-bench-'));
   const config = defaultsWith({
@@ -248,9 +248,11 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   loop.enable();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
+  const w0 = profileClock();
   await replay.send(0, cap.liveUntil);
   await allLive;
   const t1 = performance.now();
+  const w1 = profileClock();
   const cpuLive = cpuMsSince(c0);
   loop.disable();
   const stallLiveMs = loop.max / 1e6;
@@ -268,31 +270,45 @@ async function pipeline(cap: Capture, format: 'json' | 'plain'): Promise<{ ms: n
   burst.enable();
   const c2 = process.cpuUsage();
   const t2 = performance.now();
+  const w2 = profileClock();
   await replay.send(cap.liveUntil, cap.bytes.length);
   await allEnded;
   const t3 = performance.now();
+  const w3 = profileClock();
   const cpuBurst = cpuMsSince(c2);
   burst.disable();
   sub.unsubscribe();
   await daemon.stop();
   replay.close();
   rmSync(outboxDir, { recursive: true, force: true });
-  return { ms: t1 - t0 + (t3 - t2), cpuMs: cpuLive + cpuBurst, heapPerCall, stallLiveMs, stallBurstMs: burst.max / 1e6, burstMs: t3 - t2 };
+  return { ms: t1 - t0 + (t3 - t2), cpuMs: cpuLive + cpuBurst, heapPerCall, stallLiveMs, stallBurstMs: burst.max / 1e6, burstMs: t3 - t2, windows: [[w0, w1], [w2, w3]] };
 }
 
-/** `BENCH_PROFILE=dir` writes a CPU profile of each full-pipeline round there (the daemon's share only). */
-async function profiled<T>(name: string, run: () => Promise<T>): Promise<T> {
+/** Now on the clock of V8's CPU profiles (µs, the monotonic clock process.hrtime reads). */
+function profileClock(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
+ * `BENCH_PROFILE=dir` writes a CPU profile of each full-pipeline round there (the daemon's share
+ * only), and beside it the timed windows (`<name>.windows.json`, profile clock) — the round also
+ * holds set-up and tear-down. `node dist/bench/profile-summary.js <profile>` reads both.
+ */
+async function profiled<T extends { windows: number[][] }>(name: string, run: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_PROFILE;
   if (!dir) return run();
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
+  let result: T | undefined;
   try {
-    return await run();
+    result = await run();
+    return result;
   } finally {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    if (result) writeFileSync(join(dir, `${name}.windows.json`), JSON.stringify(result.windows));
     session.disconnect();
   }
 }
