@@ -1,0 +1,25 @@
+// Loaded by .mocharc.json before any test file: every temporary directory of a test run goes under one, removed when the run ends.
+//
+// Tests and benches make their outboxes, databases and recordings with mkdtemp(os.tmpdir()); a
+// run made ≈ 450 of them and left them behind. os.tmpdir() reads TMPDIR at each call, and child
+// processes (the simulator, mp3 workers, Chromium) inherit it. CALLWARDEN_KEEP_TEST_TMP=1 keeps
+// the directory (its path is printed) to look at what a run wrote.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const outer = tmpdir();
+const runDir = mkdtempSync(join(outer, 'callwarden-test-run-'));
+process.env.TMPDIR = runDir;
+
+export const mochaHooks = {
+  afterAll(): void {
+    process.env.TMPDIR = outer;
+    if (process.env.CALLWARDEN_KEEP_TEST_TMP === '1') {
+      console.log(`test run's temporary files kept in ${runDir}`);
+      return;
+    }
+    rmSync(runDir, { recursive: true, force: true });
+  },
+};
