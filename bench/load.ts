@@ -11,6 +11,8 @@
 // taken from the moment the simulator fires CHANNEL_BRIDGE to the moment the daemon writes its
 // `api uuid_record … start` on its socket, on the machine's clock in both processes.
 
+// First: the harness's outboxes and the recordings go under one temporary directory, removed at the end.
+import { removeRunTempDir } from '../test/support/run-temp-dir';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -501,7 +503,17 @@ const fail = (err: Error): void => {
   process.exit(1);
 };
 if (process.argv[2] === '--freeswitch') freeswitch(process.argv[3]!, process).catch(fail);
-else main().then(() => process.exit(0), fail);
+else
+  main().then(
+    () => {
+      removeRunTempDir();
+      process.exit(0);
+    },
+    (err: Error) => {
+      removeRunTempDir();
+      fail(err);
+    },
+  );
 
 /**
  * BENCH_LOAD_HEAP_PROFILE=file: V8's sampling heap profile of one phase (BENCH_LOAD_HEAP_PHASE,
