@@ -12,12 +12,6 @@ export interface Transacting {
   readonly connection: unknown;
 }
 
-/** knex's client: a pooled connection taken and given back by hand. */
-interface PoolClient {
-  acquireConnection(): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<unknown>;
-}
-
 /**
  * Runs `work` between BEGIN and COMMIT on one connection taken from knex's pool (ROLLBACK and
  * the error rethrown when it fails), as `knex.transaction` does for a top-level transaction
@@ -32,15 +26,13 @@ interface PoolClient {
  * SQLite connection (it would wait for the connection this transaction holds — as with knex).
  */
 export async function inTransaction<T>(knex: Knex, work: (tx: Transacting) => Promise<T>): Promise<T> {
-  const client = knex.client as unknown as PoolClient;
-  const connection = await client.acquireConnection();
+  // knex's client: the connection is taken and given back by hand, and BEGIN / COMMIT / ROLLBACK
+  // go straight to the driver (knex's raw runner cost more than SQLite's work on them).
+  const driver = driverOf(knex);
+  const connection = await driver.acquireConnection();
   try {
-    const tx = Object.assign((table: string) => knex(table).connection(connection), { knex, connection }) as unknown as Transacting & {
-      raw: Transacting['raw'];
-    };
-    tx.raw = (sql, bindings) => (bindings === undefined ? knex.raw(sql) : knex.raw(sql, bindings as Knex.RawBinding[])).connection(connection);
-    // BEGIN / COMMIT / ROLLBACK straight to the driver: knex's raw runner cost more than SQLite's work.
-    const driver = driverOf(knex);
+    const raw: Transacting['raw'] = (sql, bindings) => (bindings === undefined ? knex.raw(sql) : knex.raw(sql, bindings as Knex.RawBinding[])).connection(connection);
+    const tx: Transacting = Object.assign((table: string) => knex(table).connection(connection), { raw, knex, connection });
     await onDriver(driver, connection, 'BEGIN;', [], 'raw');
     let result: T;
     try {
@@ -57,6 +49,6 @@ export async function inTransaction<T>(knex: Knex, work: (tx: Transacting) => Pr
     }
     return result;
   } finally {
-    await client.releaseConnection(connection);
+    await driver.releaseConnection(connection);
   }
 }

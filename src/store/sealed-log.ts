@@ -188,8 +188,9 @@ export class SealedLog {
 
   /** The chain's head row, read on `db` (a transaction's connection, or the pool). Every append reads it: compiled once. */
   private async readHead(db: Knex | Transacting, chain: string): Promise<ChainHead | undefined> {
+    // Built once for its SQL only (the same whichever connection runs it).
     const [h] = await this.writes.rows(db, 'head', { chain }, (value) =>
-      ('knex' in db ? db : this.knex)(this.spec.heads)
+      this.knex(this.spec.heads)
         .where({ [this.spec.chainColumn]: value('chain') })
         .limit(1, { skipBinding: true }),
     );
