@@ -16,6 +16,7 @@ import { frameToEvent } from '../src/esl/event';
 import { FrameParser } from '../src/esl/parser';
 import { Simulator } from '../src/simulator/simulator';
 import { captureLogger } from '../test/support/capture-logger';
+import { frameEnds } from './frame-ends';
 import { target } from './target';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const ModeslParser = require('modesl/lib/esl/Parser');
@@ -89,26 +90,6 @@ function chunked(bytes: Buffer): Buffer[] {
   return out;
 }
 
-/**
- * Where each frame of `bytes` ends. The replay cuts its chunks only there: it writes the
- * daemon's api replies between two chunks, and a reply inside an event frame would be a desync
- * no FreeSWITCH produces (the daemon asks FreeSWITCH things while events stream in). Found
- * once when the replay starts — over 140 MB it takes ≈ 0.35 s, which, done at each send, sat
- * inside the daemon's timed window as idle time.
- */
-function frameEnds(bytes: Buffer): number[] {
-  const ends: number[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const headerEnd = bytes.indexOf('\n\n', at);
-    if (headerEnd === -1) throw new Error(`capture: no frame ends after byte ${at}`);
-    const length = /^Content-Length: (\d+)$/m.exec(bytes.toString('latin1', at, headerEnd));
-    at = headerEnd + 2 + (length ? Number(length[1]) : 0);
-    ends.push(at);
-  }
-  return ends;
-}
-
 /** Chunks of about CHUNK bytes of bytes[from, to), each ending where a frame ends (`ends`). */
 function chunkedAtFrames(bytes: Buffer, ends: readonly number[], from: number, to: number): Buffer[] {
   const out: Buffer[] = [];
@@ -152,6 +133,10 @@ function oursBare(bytes: Buffer): { ms: number; events: number } {
 
 /** A FreeSWITCH stand-in that accepts the daemon and then writes the bytes it is told to, as fast as the socket takes them. */
 async function serveReplay(bytes: Buffer, send: (msg: unknown) => void, onMessage: (fn: (msg: { send?: [number, number]; close?: true }) => void) => void): Promise<void> {
+  // Cut points found once, when the replay starts: over 140 MB that takes ≈ 0.35 s, which, done at
+  // each send, sat inside the daemon's timed window as idle time. The replay writes the daemon's
+  // api replies between two chunks, so chunks end only where frames end (a reply inside an event
+  // frame would be a desync no FreeSWITCH produces).
   const ends = frameEnds(bytes);
   let client: Socket | undefined;
   let ready!: () => void;

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { frameToEvent } from '../src/esl/event';
 import { FrameParser } from '../src/esl/parser';
+import { frameEnds } from './frame-ends';
 import { ALL_TRACES, readTrace } from '../test/support/traces';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const ModeslParser = require('modesl/lib/esl/Parser');
@@ -15,19 +16,16 @@ const ModeslParser = require('modesl/lib/esl/Parser');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const REPEAT = 200;
 
-/** The event frames of every trace (as FreeSWITCH framed them), by content type. */
+/** The event frames of every trace (as FreeSWITCH framed them) of one content type. */
 function eventFrames(type: 'text/event-json' | 'text/event-plain'): Buffer[] {
   const out: Buffer[] = [];
+  const typeLine = new RegExp(`^Content-Type: ${type.replace('/', '\\/')}$`, 'm');
   for (const [scenario, connection] of ALL_TRACES) {
     const bytes = readTrace(scenario, connection).rx;
-    let at = 0;
-    for (const frame of new FrameParser().push(Buffer.from(bytes))) {
-      // Re-find the frame's bytes: headers up to the blank line, then Content-Length bytes.
-      const headerEnd = bytes.indexOf('\n\n', at) + 2;
-      const end = headerEnd + (frame.body?.length ?? 0);
-      if (frame.headers['Content-Type'] === type) out.push(Buffer.from(bytes.subarray(at, end)));
-      at = end;
-      while (bytes[at] === 0x0a) at++;
+    let start = 0;
+    for (const end of frameEnds(bytes)) {
+      if (typeLine.test(bytes.toString('latin1', start, bytes.indexOf('\n\n', start)))) out.push(Buffer.from(bytes.subarray(start, end)));
+      start = end;
     }
   }
   return out;
