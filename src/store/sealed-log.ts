@@ -85,6 +85,39 @@ export class SealedLog {
   }
 
   /**
+   * Appends several rows to one chain, in order, in one transaction: one head read and one head
+   * move for all of them (the write queue hands over a call's rows that arrived together — the
+   * four RECORD_* setvars and the uuid_record are five). All or nothing: when the transaction
+   * fails for any reason (a replayed write id, the head moved by another daemon, the database),
+   * nothing of it stays and the rows are appended one by one, each with the replay and conflict
+   * handling of `append` — so the chain is the one those single appends would have made.
+   */
+  async appendMany(chain: string, entries: ReadonlyArray<{ readonly kind: string; readonly detail: unknown; readonly options?: AppendOptions }>): Promise<EvidenceRecord[]> {
+    if (entries.length === 1) return [await this.append(chain, entries[0]!.kind, entries[0]!.detail, entries[0]!.options)];
+    const rows = entries.map((e) => this.newRow(e.kind, e.detail, e.options ?? {}));
+    const together = await this.locks
+      .run(`${this.spec.table}:${chain}`, () =>
+        inTransaction(this.knex, async (tx) => {
+          const head = await this.readHead(tx, chain);
+          let prev = head ?? (await this.lastRow(tx, chain));
+          const records: EvidenceRecord[] = [];
+          for (const row of rows) {
+            const record = await this.insertAfter(tx, chain, prev, row);
+            records.push(record);
+            prev = { seq: record.seq, hash: record.hash };
+          }
+          await this.moveHead(tx, chain, head, prev);
+          return records;
+        }),
+      )
+      .catch(() => undefined);
+    if (together) return together;
+    const records: EvidenceRecord[] = [];
+    for (const row of rows) records.push(await this.append(chain, row.kind, row.detailValue, { at: row.at, writeId: row.writeId }));
+    return records;
+  }
+
+  /**
    * Appends one row only if the chain has no head yet (closing a call nobody wrote evidence
    * for), under the same lock and guards as `append`. Returns the head as it then stands,
    * or undefined when that is not known without reading it again (the row was a replay).
@@ -133,18 +166,24 @@ export class SealedLog {
 
   /** Inserts the row after `head` (or, without a head, after the chain's last row) and moves or creates the head. */
   private async write(trx: Transacting, chain: string, head: ChainHead | undefined, row: NewRow): Promise<Written> {
-    const { table, heads, chainColumn: col } = this.spec;
-    const keys = this.sealing.keys;
     // The head, not the last row, is the predecessor: a deleted tail row then stays a visible gap.
-    let prev = head;
-    if (!prev) {
-      const last = await firstRow(trx(table).where({ [col]: chain }).orderBy('seq', 'desc'));
-      prev = last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
-    }
+    const record = await this.insertAfter(trx, chain, head ?? (await this.lastRow(trx, chain)), row);
+    return { record, head: await this.moveHead(trx, chain, head, { seq: record.seq, hash: record.hash }) };
+  }
+
+  /** A headless chain's predecessor: its last row (rows written before heads existed), or genesis. */
+  private async lastRow(trx: Transacting, chain: string): Promise<{ seq: number; hash: string }> {
+    const last = await firstRow(trx(this.spec.table).where({ [this.spec.chainColumn]: chain }).orderBy('seq', 'desc'));
+    return last ? { seq: Number(last.seq), hash: String(last.hash) } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Inserts `row` as the successor of `prev`. */
+  private async insertAfter(trx: Transacting, chain: string, prev: { seq: number; hash: string }, row: NewRow): Promise<EvidenceRecord> {
+    const { table, chainColumn: col } = this.spec;
+    const keys = this.sealing.keys;
     const seq = prev.seq + 1;
     const salt = keys ? newSalt() : null;
     const content = { callId: chain, seq, at: row.at, kind: row.kind, detail: sealedView(row.detailValue, salt, this.spec.personalFields) };
-    const keyId = keys?.currentKeyId ?? null;
     const hash = keys ? sealHash(keys, keys.currentKeyId, prev.hash, content)! : evidenceHash(prev.hash, content);
     await this.writes.insert(trx, table, {
       [col]: chain,
@@ -154,11 +193,20 @@ export class SealedLog {
       detail: row.detailText,
       prev_hash: prev.hash,
       hash,
-      key_id: keyId,
+      key_id: keys?.currentKeyId ?? null,
       salt,
       write_id: row.writeId,
       ...(this.spec.columns?.(row.detailValue) ?? {}),
     });
+    return { callId: chain, seq, at: row.at, kind: row.kind, detail: row.detailValue, prevHash: prev.hash, hash };
+  }
+
+  /** Moves the head from `head` to `to` (compare-and-swap on its seq), or creates it. */
+  private async moveHead(trx: Transacting, chain: string, head: ChainHead | undefined, to: { seq: number; hash: string }): Promise<ChainHead> {
+    const { heads, chainColumn: col } = this.spec;
+    const keys = this.sealing.keys;
+    const { seq, hash } = to;
+    const keyId = keys?.currentKeyId ?? null;
     const updated = toIso(this.now());
     const mac = keys ? keys.mac(keys.currentKeyId, headMacText(chain, seq, hash))! : null;
     if (head) {
@@ -171,10 +219,7 @@ export class SealedLog {
     } else {
       await this.writes.insert(trx, heads, { [col]: chain, seq, hash, key_id: keyId, mac, updated_at: updated });
     }
-    return {
-      record: { callId: chain, seq, at: row.at, kind: row.kind, detail: row.detailValue, prevHash: prev.hash, hash },
-      head: { seq, hash, keyId, mac },
-    };
+    return { seq, hash, keyId, mac };
   }
 
   async list(chain: string): Promise<EvidenceRecord[]> {

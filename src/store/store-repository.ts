@@ -199,6 +199,11 @@ export class StoreRepository {
     return this.evidence.append(callId, kind, detail, options);
   }
 
+  /** Several rows of one call's evidence, in order, in one transaction (see SealedLog.appendMany). */
+  async appendEvidenceMany(callId: string, rows: ReadonlyArray<{ readonly kind: string; readonly detail: unknown; readonly options?: AppendEvidenceOptions }>): Promise<EvidenceRecord[]> {
+    return this.evidence.appendMany(callId, rows);
+  }
+
   async listEvidence(callId: string): Promise<EvidenceRecord[]> {
     return this.evidence.list(callId);
   }

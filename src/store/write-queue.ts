@@ -387,8 +387,9 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
         await this.flushing;
         continue;
       }
+      const entry = entryOf(head);
+      if (entry.write.op === 'appendEvidence' && (await this.applyEvidenceRun(entry.write.callId))) continue;
       try {
-        const entry = entryOf(head);
         await applyStoreWrite(this.repository, entry.write, entry.id);
       } catch (err) {
         await this.handleFailure(head, toError(err));
@@ -397,6 +398,35 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
       this.remove(head);
       this.markUp();
     }
+  }
+
+  /**
+   * Applies the evidence rows of one call that lead the queue together (journaled, one after the
+   * other) in one transaction: a call's decision writes several at once (issue 12: five of a
+   * call's 18 rows come in one tick), and each alone is a transaction with its own head read and
+   * head move. False when there is only one, or when the transaction failed: the head is then
+   * applied alone, with the usual retry and dead-letter handling (a row the failed attempt's
+   * fallback did apply is found again by its write id).
+   */
+  private async applyEvidenceRun(callId: string): Promise<boolean> {
+    const run: Array<{ item: Pending; kind: string; detail: unknown; options: { at: string; writeId: string } }> = [];
+    for (const item of this.pending) {
+      if (run.length === MAX_EVIDENCE_RUN || !item.journaled) break;
+      const { id, write } = entryOf(item);
+      if (write.op !== 'appendEvidence' || write.callId !== callId) break;
+      run.push({ item, kind: write.kind, detail: write.detail, options: { at: write.at, writeId: id } });
+    }
+    if (run.length < 2) return false;
+    try {
+      await this.repository.appendEvidenceMany(callId, run);
+    } catch {
+      // Whatever it was, the single path meets it again and handles it (retry, dead letter).
+      return false;
+    }
+    // Still the queue's first items: only this loop removes from the front.
+    for (const { item } of run) this.remove(item);
+    this.markUp();
+    return true;
   }
 
   private async settleIdle(): Promise<void> {
@@ -528,6 +558,9 @@ function toError(err: unknown): Error {
 }
 
 /** The write as it was accepted (a copy: parsed from its line). */
+/** The most rows of one call applied in one transaction (a decision writes up to about ten). */
+const MAX_EVIDENCE_RUN = 32;
+
 function entryOf(p: Pending): OutboxEntry {
   return JSON.parse(p.line) as OutboxEntry;
 }

@@ -236,6 +236,31 @@ function defineSuite(backend: TestBackend): void {
     );
   });
 
+  it('property: rows applied in runs (one transaction each) make the chain one-by-one appends make: verified, anchored, same rows', async () => {
+    const value = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null));
+    const row = fc.record({
+      kind: fc.constantFrom('decision', 'command_sent', 'digit_pressed', 'prompt_played'),
+      detail: fc.dictionary(fc.constantFrom('caller', 'reason', 'digit', 'to', 'record'), value, { minKeys: 1 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 12, maxLength: 12 }), async (rows, cuts) => {
+        const single = id('single');
+        const runs = id('runs');
+        for (const r of rows) await repo.appendEvidence(single, r.kind, r.detail);
+        for (let i = 0, c = 0; i < rows.length; i += cuts[c++]!) await repo.appendEvidenceMany(runs, rows.slice(i, i + cuts[c]!));
+        await repo.closeEvidence(single);
+        await repo.closeEvidence(runs);
+        const [a, b] = [await judge(single), await judge(runs)];
+        expect(b.verdict, b.reason).to.equal('verified');
+        expect(b.check).to.deep.include({ rows: rows.length, anchoredSeq: rows.length });
+        const content = async (callId: string) => (await repo.listEvidence(callId)).map((r) => [r.seq, r.kind, r.detail]);
+        expect(await content(runs)).to.deep.equal(await content(single));
+        expect(a.verdict).to.equal('verified');
+      }),
+      { numRuns: backend.multiWriter ? 10 : 30 },
+    );
+  });
+
   describe('access log', () => {
     it('appends sealed rows, lists them by time/user/call, verifies, and notices a hidden row', async () => {
       const t0 = new Date(Date.now() - 1000);

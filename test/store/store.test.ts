@@ -225,6 +225,60 @@ function defineStoreSuite(backend: TestBackend): void {
       expect(await repo.verifyEvidence('ev-two')).to.include({ ok: true, rows: 30 });
     });
 
+    it('rows appended together: one head read and one head move for all, the chain as one-by-one appends make it', async function () {
+      const rows = Array.from({ length: 5 }, (_, i) => ({ kind: 'command_sent', detail: { i } }));
+      const headStatements = async (work: () => Promise<unknown>): Promise<number> => {
+        let n = 0;
+        const onQuery = (q: { sql: string }) => void (q.sql.includes(tables.consentChainHeads) && n++);
+        knex.on('query', onQuery);
+        try {
+          await work();
+        } finally {
+          knex.off('query', onQuery);
+        }
+        return n;
+      };
+      await appendN('ev-run', 2);
+      await appendN('ev-run-single', 2);
+      expect(await headStatements(() => repo.appendEvidenceMany('ev-run', rows))).to.equal(2);
+      expect(await headStatements(async () => {
+        for (const r of rows) await repo.appendEvidence('ev-run-single', r.kind, r.detail);
+      })).to.equal(10);
+      const content = async (callId: string) => (await repo.listEvidence(callId)).map((r) => [r.seq, r.kind, r.detail]);
+      expect(await content('ev-run')).to.deep.equal(await content('ev-run-single'));
+      expect(await repo.verifyEvidence('ev-run')).to.include({ ok: true, rows: 7 });
+    });
+
+    it('a run holding a write id applied before (a replay after a crash): nothing twice, the rest appended in order', async function () {
+      await repo.appendEvidence('ev-run-replay', 'decision', { record: true }, { writeId: 'w-run-2' });
+      const got = await repo.appendEvidenceMany('ev-run-replay', [
+        { kind: 'command_sent', detail: { n: 1 }, options: { writeId: 'w-run-1' } },
+        { kind: 'decision', detail: { record: true }, options: { writeId: 'w-run-2' } },
+        { kind: 'command_sent', detail: { n: 3 }, options: { writeId: 'w-run-3' } },
+      ]);
+      expect(got.map((r) => r.seq)).to.deep.equal([2, 1, 3]);
+      expect((await repo.listEvidence('ev-run-replay')).map((r) => [r.seq, r.kind])).to.deep.equal([[1, 'decision'], [2, 'command_sent'], [3, 'command_sent']]);
+      expect(await repo.verifyEvidence('ev-run-replay')).to.include({ ok: true, rows: 3 });
+    });
+
+    it('runs from two daemons (separate pools) on the same call: every row once, one chain', async function () {
+      if (!backend.multiWriter) this.skip(); // SQLite serves one daemon by design
+      const other = new StoreRepository(newKnex(), { tablePrefix: backend.tablePrefix });
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          (i % 2 ? repo : other).appendEvidenceMany('ev-run-two', [0, 1, 2].map((j) => ({ kind: 'command_sent', detail: { i, j } }))),
+        ),
+      );
+      const rows = await repo.listEvidence('ev-run-two');
+      expect(rows.map((r) => r.seq)).to.deep.equal(Array.from({ length: 36 }, (_, k) => k + 1));
+      // Each run's rows in its order; a run that lost the race to the other daemon went in one
+      // by one (interleaved with the other's rows, as single appends would be).
+      for (let i = 0; i < 12; i++) {
+        expect(rows.filter((r) => (r.detail as { i: number }).i === i).map((r) => (r.detail as { j: number }).j)).to.deep.equal([0, 1, 2]);
+      }
+      expect(await repo.verifyEvidence('ev-run-two')).to.include({ ok: true, rows: 36 });
+    });
+
     it('a replayed write id adds no second row', async function () {
       const first = await repo.appendEvidence('ev-idem', 'decision', { record: true }, { writeId: 'w-1', at: '2026-01-01T00:00:00Z' });
       const again = await repo.appendEvidence('ev-idem', 'decision', { record: true }, { writeId: 'w-1', at: '2026-01-01T00:00:00Z' });
@@ -437,6 +491,36 @@ function defineStoreSuite(backend: TestBackend): void {
       await expectArrivedInOrder('q-up', 25);
       expect(queue.status()).to.deep.include({ healthy: true, pending: 0, deadLettered: 0 });
       expect(statSync(join(dir, OUTBOX_FILE)).size).to.equal(0);
+      await queue.close();
+    });
+
+    it('applies a call\'s rows that wait together in one transaction, never across another write', async function () {
+      const dir = newDir('outbox');
+      const queue = new WriteQueue({ repository: repo, outboxDir: dir, retry: fastRetry });
+      await queue.start();
+      await queue.drained();
+      const moves: string[] = [];
+      const onQuery = (q: { sql: string; bindings?: unknown[] }) => {
+        if (/^update/i.test(q.sql) && q.sql.includes(tables.consentChainHeads)) moves.push(String(q.bindings?.find((b) => typeof b === 'string' && b.startsWith('q-run'))));
+      };
+      knex.on('query', onQuery);
+      try {
+        for (let i = 0; i < 6; i++) queue.appendEvidence('q-run-a', 'command_sent', { i });
+        queue.upsertCall({ callId: 'q-run-a', startedAt: '2026-05-01T09:00:00Z', caller: '+4989000' });
+        for (let i = 6; i < 8; i++) queue.appendEvidence('q-run-a', 'command_sent', { i });
+        for (let i = 0; i < 3; i++) queue.appendEvidence('q-run-b', 'command_sent', { i });
+        queue.appendEvidence('q-run-a', 'command_sent', { i: 8 });
+        await queue.drained();
+      } finally {
+        knex.off('query', onQuery);
+      }
+      // Heads are created by each chain's first insert, moved by every later transaction: a's
+      // first run (6) creates, its second (2) and third (1) move; b's one run (3) creates.
+      expect(moves).to.deep.equal(['q-run-a', 'q-run-a']);
+      const a = await repo.listEvidence('q-run-a');
+      expect(a.map((r) => (r.detail as { i: number }).i)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(await repo.verifyEvidence('q-run-a')).to.include({ ok: true, rows: 9 });
+      expect(await repo.verifyEvidence('q-run-b')).to.include({ ok: true, rows: 3 });
       await queue.close();
     });
 
