@@ -55,7 +55,7 @@ async function round(repository: StoreRepository, perTransaction: number): Promi
         options: { writeId: randomUUID() },
       }));
       if (rows.length === 1) await repository.appendEvidence(callId, rows[0]!.kind, rows[0]!.detail, rows[0]!.options);
-      else await repository.appendEvidenceMany(callId, rows);
+      else await repository.appendEvidenceBatch(rows.map((r) => ({ callId, ...r })));
     }
     await repository.upsertCall(row(callId, i, 2));
     await repository.closeEvidence(callId, randomUUID());

@@ -85,36 +85,46 @@ export class SealedLog {
   }
 
   /**
-   * Appends several rows to one chain, in order, in one transaction: one head read and one head
-   * move for all of them (the write queue hands over a call's rows that arrived together — the
-   * four RECORD_* setvars and the uuid_record are five). All or nothing: when the transaction
-   * fails for any reason (a replayed write id, the head moved by another daemon, the database),
-   * nothing of it stays and the rows are appended one by one, each with the replay and conflict
-   * handling of `append` — so the chain is the one those single appends would have made.
+   * Appends rows, each to its own chain (several rows of one chain in their order), in one
+   * transaction: per chain one head read and one head move for all its rows. The write queue
+   * hands over the evidence rows that wait together — a call's four RECORD_* setvars and its
+   * uuid_record, other calls' rows beside them — and on MariaDB every statement is a round trip.
+   * All or nothing: when the transaction fails for any reason (a replayed write id, a head moved
+   * by another daemon, a deadlock, the database), nothing of it stays and the rows are appended
+   * one by one with `append`'s replay and conflict handling — so each chain ends as single appends
+   * would have made it. Chains are locked and written in sorted order (no other path holds two).
    */
-  async appendMany(chain: string, entries: ReadonlyArray<{ readonly kind: string; readonly detail: unknown; readonly options?: AppendOptions }>): Promise<EvidenceRecord[]> {
-    if (entries.length === 1) return [await this.append(chain, entries[0]!.kind, entries[0]!.detail, entries[0]!.options)];
-    const rows = entries.map((e) => this.newRow(e.kind, e.detail, e.options ?? {}));
-    const together = await this.locks
-      .run(`${this.spec.table}:${chain}`, () =>
-        inTransaction(this.knex, async (tx) => {
+  async appendBatch(entries: ReadonlyArray<{ readonly chain: string; readonly kind: string; readonly detail: unknown; readonly options?: AppendOptions }>): Promise<EvidenceRecord[]> {
+    if (entries.length === 1) return [await this.append(entries[0]!.chain, entries[0]!.kind, entries[0]!.detail, entries[0]!.options)];
+    const rows = entries.map((e) => ({ chain: e.chain, row: this.newRow(e.kind, e.detail, e.options ?? {}) }));
+    const chains = [...new Set(rows.map((r) => r.chain))].sort();
+    const together = await this.lockedAll(chains, () =>
+      inTransaction(this.knex, async (tx) => {
+        const records: EvidenceRecord[] = new Array(rows.length);
+        for (const chain of chains) {
           const head = await this.readHead(tx, chain);
           let prev = head ?? (await this.lastRow(tx, chain));
-          const records: EvidenceRecord[] = [];
-          for (const row of rows) {
-            const record = await this.insertAfter(tx, chain, prev, row);
-            records.push(record);
+          for (let i = 0; i < rows.length; i++) {
+            if (rows[i]!.chain !== chain) continue;
+            const record = await this.insertAfter(tx, chain, prev, rows[i]!.row);
+            records[i] = record;
             prev = { seq: record.seq, hash: record.hash };
           }
           await this.moveHead(tx, chain, head, prev);
-          return records;
-        }),
-      )
-      .catch(() => undefined);
+        }
+        return records;
+      }),
+    ).catch(() => undefined);
     if (together) return together;
     const records: EvidenceRecord[] = [];
-    for (const row of rows) records.push(await this.append(chain, row.kind, row.detailValue, { at: row.at, writeId: row.writeId }));
+    for (const { chain, row } of rows) records.push(await this.append(chain, row.kind, row.detailValue, { at: row.at, writeId: row.writeId }));
     return records;
+  }
+
+  /** Runs `fn` holding the append lock of every chain in `chains` (taken in the order given). */
+  private lockedAll<T>(chains: readonly string[], fn: () => Promise<T>): Promise<T> {
+    if (chains.length === 0) return fn();
+    return this.locks.run(`${this.spec.table}:${chains[0]}`, () => this.lockedAll(chains.slice(1), fn));
   }
 
   /**

@@ -199,9 +199,9 @@ export class StoreRepository {
     return this.evidence.append(callId, kind, detail, options);
   }
 
-  /** Several rows of one call's evidence, in order, in one transaction (see SealedLog.appendMany). */
-  async appendEvidenceMany(callId: string, rows: ReadonlyArray<{ readonly kind: string; readonly detail: unknown; readonly options?: AppendEvidenceOptions }>): Promise<EvidenceRecord[]> {
-    return this.evidence.appendMany(callId, rows);
+  /** Evidence rows of one or more calls (a call's rows in their order) in one transaction (see SealedLog.appendBatch). */
+  async appendEvidenceBatch(rows: ReadonlyArray<{ readonly callId: string; readonly kind: string; readonly detail: unknown; readonly options?: AppendEvidenceOptions }>): Promise<EvidenceRecord[]> {
+    return this.evidence.appendBatch(rows.map((r) => ({ chain: r.callId, kind: r.kind, detail: r.detail, ...(r.options ? { options: r.options } : {}) })));
   }
 
   async listEvidence(callId: string): Promise<EvidenceRecord[]> {

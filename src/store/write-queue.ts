@@ -388,7 +388,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
         continue;
       }
       const entry = entryOf(head);
-      if (entry.write.op === 'appendEvidence' && (await this.applyEvidenceRun(entry.write.callId))) continue;
+      if (entry.write.op === 'appendEvidence' && (await this.applyEvidenceRun())) continue;
       try {
         await applyStoreWrite(this.repository, entry.write, entry.id);
       } catch (err) {
@@ -401,24 +401,25 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   }
 
   /**
-   * Applies the evidence rows of one call that lead the queue together (journaled, one after the
-   * other) in one transaction: a call's decision writes several at once (issue 12: five of a
-   * call's 18 rows come in one tick), and each alone is a transaction with its own head read and
-   * head move. False when there is only one, or when the transaction failed: the head is then
-   * applied alone, with the usual retry and dead-letter handling (a row the failed attempt's
-   * fallback did apply is found again by its write id).
+   * Applies the evidence rows that lead the queue together (journaled, one after the other, of
+   * any calls) in one transaction: a call's decision writes several at once, other calls' rows
+   * wait beside them, and each alone is a transaction of five statements (BEGIN, head read,
+   * insert, head move, COMMIT) — on MariaDB five round trips, while the queue applies in order.
+   * False when only one leads, or when the transaction failed: the head is then applied alone,
+   * with the usual retry and dead-letter handling (a row the failed attempt's fallback did apply
+   * is found again by its write id). Never across another kind of write.
    */
-  private async applyEvidenceRun(callId: string): Promise<boolean> {
-    const run: Array<{ item: Pending; kind: string; detail: unknown; options: { at: string; writeId: string } }> = [];
+  private async applyEvidenceRun(): Promise<boolean> {
+    const run: Array<{ item: Pending; callId: string; kind: string; detail: unknown; options: { at: string; writeId: string } }> = [];
     for (const item of this.pending) {
       if (run.length === MAX_EVIDENCE_RUN || !item.journaled) break;
       const { id, write } = entryOf(item);
-      if (write.op !== 'appendEvidence' || write.callId !== callId) break;
-      run.push({ item, kind: write.kind, detail: write.detail, options: { at: write.at, writeId: id } });
+      if (write.op !== 'appendEvidence') break;
+      run.push({ item, callId: write.callId, kind: write.kind, detail: write.detail, options: { at: write.at, writeId: id } });
     }
     if (run.length < 2) return false;
     try {
-      await this.repository.appendEvidenceMany(callId, run);
+      await this.repository.appendEvidenceBatch(run);
     } catch {
       // Whatever it was, the single path meets it again and handles it (retry, dead letter).
       return false;
@@ -558,7 +559,7 @@ function toError(err: unknown): Error {
 }
 
 /** The write as it was accepted (a copy: parsed from its line). */
-/** The most rows of one call applied in one transaction (a decision writes up to about ten). */
+/** The most evidence rows applied in one transaction. */
 const MAX_EVIDENCE_RUN = 32;
 
 function entryOf(p: Pending): OutboxEntry {

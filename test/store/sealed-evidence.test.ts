@@ -236,26 +236,33 @@ function defineSuite(backend: TestBackend): void {
     );
   });
 
-  it('property: rows applied in runs (one transaction each) make the chain one-by-one appends make: verified, anchored, same rows', async () => {
+  it('property: rows of several calls applied in batches (one transaction each) make the chains one-by-one appends make: verified, anchored, same rows', async () => {
     const value = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null));
     const row = fc.record({
+      call: fc.integer({ min: 0, max: 2 }),
       kind: fc.constantFrom('decision', 'command_sent', 'digit_pressed', 'prompt_played'),
       detail: fc.dictionary(fc.constantFrom('caller', 'reason', 'digit', 'to', 'record'), value, { minKeys: 1 }),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 12, maxLength: 12 }), async (rows, cuts) => {
-        const single = id('single');
-        const runs = id('runs');
-        for (const r of rows) await repo.appendEvidence(single, r.kind, r.detail);
-        for (let i = 0, c = 0; i < rows.length; i += cuts[c++]!) await repo.appendEvidenceMany(runs, rows.slice(i, i + cuts[c]!));
-        await repo.closeEvidence(single);
-        await repo.closeEvidence(runs);
-        const [a, b] = [await judge(single), await judge(runs)];
-        expect(b.verdict, b.reason).to.equal('verified');
-        expect(b.check).to.deep.include({ rows: rows.length, anchoredSeq: rows.length });
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 14 }), fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 14, maxLength: 14 }), async (rows, cuts) => {
+        const single = [id('single'), id('single'), id('single')];
+        const batched = [id('batched'), id('batched'), id('batched')];
+        for (const r of rows) await repo.appendEvidence(single[r.call]!, r.kind, r.detail);
+        for (let i = 0, c = 0; i < rows.length; i += cuts[c++]!) {
+          await repo.appendEvidenceBatch(rows.slice(i, i + cuts[c]!).map((r) => ({ callId: batched[r.call]!, kind: r.kind, detail: r.detail })));
+        }
         const content = async (callId: string) => (await repo.listEvidence(callId)).map((r) => [r.seq, r.kind, r.detail]);
-        expect(await content(runs)).to.deep.equal(await content(single));
-        expect(a.verdict).to.equal('verified');
+        for (let k = 0; k < 3; k++) {
+          const n = rows.filter((r) => r.call === k).length;
+          if (n === 0) continue;
+          await repo.closeEvidence(single[k]!);
+          await repo.closeEvidence(batched[k]!);
+          const [a, b] = [await judge(single[k]!), await judge(batched[k]!)];
+          expect(b.verdict, b.reason).to.equal('verified');
+          expect(b.check).to.deep.include({ rows: n, anchoredSeq: n });
+          expect(a.verdict).to.equal('verified');
+          expect(await content(batched[k]!)).to.deep.equal(await content(single[k]!));
+        }
       }),
       { numRuns: backend.multiWriter ? 10 : 30 },
     );

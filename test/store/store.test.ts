@@ -225,11 +225,10 @@ function defineStoreSuite(backend: TestBackend): void {
       expect(await repo.verifyEvidence('ev-two')).to.include({ ok: true, rows: 30 });
     });
 
-    it('rows appended together: one head read and one head move for all, the chain as one-by-one appends make it', async function () {
-      const rows = Array.from({ length: 5 }, (_, i) => ({ kind: 'command_sent', detail: { i } }));
-      const headStatements = async (work: () => Promise<unknown>): Promise<number> => {
-        let n = 0;
-        const onQuery = (q: { sql: string }) => void (q.sql.includes(tables.consentChainHeads) && n++);
+    it('rows appended together: per call one head read and one head move, the chains as one-by-one appends make them', async function () {
+      const counted = async (work: () => Promise<unknown>): Promise<{ heads: number }> => {
+        const n = { heads: 0 };
+        const onQuery = (q: { sql: string }) => void (q.sql.includes(tables.consentChainHeads) && n.heads++);
         knex.on('query', onQuery);
         try {
           await work();
@@ -238,45 +237,56 @@ function defineStoreSuite(backend: TestBackend): void {
         }
         return n;
       };
-      await appendN('ev-run', 2);
-      await appendN('ev-run-single', 2);
-      expect(await headStatements(() => repo.appendEvidenceMany('ev-run', rows))).to.equal(2);
-      expect(await headStatements(async () => {
-        for (const r of rows) await repo.appendEvidence('ev-run-single', r.kind, r.detail);
-      })).to.equal(10);
+      // Two calls' rows interleaved, as the queue meets them.
+      const rows = Array.from({ length: 6 }, (_, i) => ({ callId: i % 3 === 2 ? 'ev-batch-b' : 'ev-batch-a', kind: 'command_sent', detail: { i } }));
+      await appendN('ev-batch-a', 2);
+      await appendN('ev-batch-a1', 2);
+      const batched = await counted(() => repo.appendEvidenceBatch(rows));
+      const single = await counted(async () => {
+        for (const r of rows) await repo.appendEvidence(r.callId === 'ev-batch-a' ? 'ev-batch-a1' : 'ev-batch-b1', r.kind, r.detail);
+      });
+      // a: read + move; b (no head yet): read + create.
+      expect(batched.heads).to.equal(4);
+      expect(single.heads).to.equal(12);
       const content = async (callId: string) => (await repo.listEvidence(callId)).map((r) => [r.seq, r.kind, r.detail]);
-      expect(await content('ev-run')).to.deep.equal(await content('ev-run-single'));
-      expect(await repo.verifyEvidence('ev-run')).to.include({ ok: true, rows: 7 });
+      expect(await content('ev-batch-a')).to.deep.equal(await content('ev-batch-a1'));
+      expect(await content('ev-batch-b')).to.deep.equal(await content('ev-batch-b1'));
+      expect(await repo.verifyEvidence('ev-batch-a')).to.include({ ok: true, rows: 6 });
+      expect(await repo.verifyEvidence('ev-batch-b')).to.include({ ok: true, rows: 2 });
     });
 
-    it('a run holding a write id applied before (a replay after a crash): nothing twice, the rest appended in order', async function () {
+    it('a batch holding a write id applied before (a replay after a crash): nothing twice, the rest appended in order', async function () {
       await repo.appendEvidence('ev-run-replay', 'decision', { record: true }, { writeId: 'w-run-2' });
-      const got = await repo.appendEvidenceMany('ev-run-replay', [
-        { kind: 'command_sent', detail: { n: 1 }, options: { writeId: 'w-run-1' } },
-        { kind: 'decision', detail: { record: true }, options: { writeId: 'w-run-2' } },
-        { kind: 'command_sent', detail: { n: 3 }, options: { writeId: 'w-run-3' } },
+      const got = await repo.appendEvidenceBatch([
+        { callId: 'ev-run-replay', kind: 'command_sent', detail: { n: 1 }, options: { writeId: 'w-run-1' } },
+        { callId: 'ev-run-replay', kind: 'decision', detail: { record: true }, options: { writeId: 'w-run-2' } },
+        { callId: 'ev-run-replay-other', kind: 'command_sent', detail: { n: 3 }, options: { writeId: 'w-run-3' } },
+        { callId: 'ev-run-replay', kind: 'command_sent', detail: { n: 4 }, options: { writeId: 'w-run-4' } },
       ]);
-      expect(got.map((r) => r.seq)).to.deep.equal([2, 1, 3]);
+      expect(got.map((r) => [r.callId, r.seq])).to.deep.equal([['ev-run-replay', 2], ['ev-run-replay', 1], ['ev-run-replay-other', 1], ['ev-run-replay', 3]]);
       expect((await repo.listEvidence('ev-run-replay')).map((r) => [r.seq, r.kind])).to.deep.equal([[1, 'decision'], [2, 'command_sent'], [3, 'command_sent']]);
       expect(await repo.verifyEvidence('ev-run-replay')).to.include({ ok: true, rows: 3 });
+      expect(await repo.verifyEvidence('ev-run-replay-other')).to.include({ ok: true, rows: 1 });
     });
 
-    it('runs from two daemons (separate pools) on the same call: every row once, one chain', async function () {
+    it('batches from two daemons (separate pools) on the same calls: every row once, one chain each', async function () {
       if (!backend.multiWriter) this.skip(); // SQLite serves one daemon by design
       const other = new StoreRepository(newKnex(), { tablePrefix: backend.tablePrefix });
       await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          (i % 2 ? repo : other).appendEvidenceMany('ev-run-two', [0, 1, 2].map((j) => ({ kind: 'command_sent', detail: { i, j } }))),
+          (i % 2 ? repo : other).appendEvidenceBatch([0, 1, 2, 3].map((j) => ({ callId: j % 2 ? 'ev-run-two-b' : 'ev-run-two-a', kind: 'command_sent', detail: { i, j } }))),
         ),
       );
-      const rows = await repo.listEvidence('ev-run-two');
-      expect(rows.map((r) => r.seq)).to.deep.equal(Array.from({ length: 36 }, (_, k) => k + 1));
-      // Each run's rows in its order; a run that lost the race to the other daemon went in one
-      // by one (interleaved with the other's rows, as single appends would be).
-      for (let i = 0; i < 12; i++) {
-        expect(rows.filter((r) => (r.detail as { i: number }).i === i).map((r) => (r.detail as { j: number }).j)).to.deep.equal([0, 1, 2]);
+      for (const [callId, js] of [['ev-run-two-a', [0, 2]], ['ev-run-two-b', [1, 3]]] as const) {
+        const rows = await repo.listEvidence(callId);
+        expect(rows.map((r) => r.seq)).to.deep.equal(Array.from({ length: 24 }, (_, k) => k + 1));
+        // Each batch's rows of the call in its order; a batch that lost a race to the other daemon
+        // went in one by one (interleaved with the other's rows, as single appends would be).
+        for (let i = 0; i < 12; i++) {
+          expect(rows.filter((r) => (r.detail as { i: number }).i === i).map((r) => (r.detail as { j: number }).j)).to.deep.equal(js);
+        }
+        expect(await repo.verifyEvidence(callId)).to.include({ ok: true, rows: 24 });
       }
-      expect(await repo.verifyEvidence('ev-run-two')).to.include({ ok: true, rows: 36 });
     });
 
     it('a replayed write id adds no second row', async function () {
@@ -494,7 +504,7 @@ function defineStoreSuite(backend: TestBackend): void {
       await queue.close();
     });
 
-    it('applies a call\'s rows that wait together in one transaction, never across another write', async function () {
+    it('applies the evidence rows that wait together in one transaction, never across another write', async function () {
       const dir = newDir('outbox');
       const queue = new WriteQueue({ repository: repo, outboxDir: dir, retry: fastRetry });
       await queue.start();
@@ -514,9 +524,9 @@ function defineStoreSuite(backend: TestBackend): void {
       } finally {
         knex.off('query', onQuery);
       }
-      // Heads are created by each chain's first insert, moved by every later transaction: a's
-      // first run (6) creates, its second (2) and third (1) move; b's one run (3) creates.
-      expect(moves).to.deep.equal(['q-run-a', 'q-run-a']);
+      // a's first six rows: one transaction that creates its head. Then the call row (never in
+      // a batch), then a, a, b, b, b, a: one transaction that moves a's head once and creates b's.
+      expect(moves).to.deep.equal(['q-run-a']);
       const a = await repo.listEvidence('q-run-a');
       expect(a.map((r) => (r.detail as { i: number }).i)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8]);
       expect(await repo.verifyEvidence('q-run-a')).to.include({ ok: true, rows: 9 });
