@@ -16,10 +16,13 @@ export interface OutboxEntry {
 
 export interface OutboxRecovery {
   outbox: DurableOutbox;
-  /** Entries a previous run journaled but did not see confirmed, oldest first. */
-  recovered: OutboxEntry[];
-  /** The same entries as their lines in the file (what `appendLines` takes), in the same order. */
-  recoveredLines: readonly string[];
+  /**
+   * Entries a previous run journaled but did not see confirmed, oldest first, as their lines in
+   * the file (what `appendLines` takes; each parses as an OutboxEntry). Lines, not parsed
+   * entries: the write queue keeps a pending write as its line, and a backlog of 100,000 would
+   * otherwise be held twice while it starts.
+   */
+  recovered: readonly string[];
   /** Lines that could not be parsed (a torn final write is expected after a crash; others go to the dead-letter file). */
   discarded: number;
 }
@@ -87,7 +90,6 @@ export class DurableOutbox {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      const recovered: OutboxEntry[] = [];
       const lines: string[] = [];
       const corrupt: string[] = [];
       const parts = text.split('\n');
@@ -95,11 +97,8 @@ export class DurableOutbox {
       const torn = parts.pop() ?? '';
       for (const line of parts) {
         if (line.trim() === '') continue;
-        const entry = parseEntry(line);
-        if (entry) {
-          recovered.push(entry);
-          lines.push(line);
-        } else corrupt.push(line);
+        if (parseEntry(line)) lines.push(line);
+        else corrupt.push(line);
       }
       const handle = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_APPEND, 0o600);
       await chmod(path, 0o600).catch(() => undefined);
@@ -110,7 +109,7 @@ export class DurableOutbox {
       }
       // Rewrite so the torn tail and corrupt lines are gone before anything is appended after them.
       if (torn !== '' || corrupt.length > 0) await outbox.rewrite(lines);
-      return { outbox, recovered, recoveredLines: [...lines], discarded: corrupt.length + (torn !== '' ? 1 : 0) };
+      return { outbox, recovered: [...lines], discarded: corrupt.length + (torn !== '' ? 1 : 0) };
     } catch (err) {
       await releaseLock(lockPath);
       throw err;

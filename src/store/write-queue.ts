@@ -151,12 +151,12 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
   /** Opens the outbox, takes over what a previous run left in it (applied first), and starts draining. */
   async start(): Promise<{ recovered: number; discarded: number }> {
     if (this.outbox || this.closed) throw new Error('write queue already started or closed');
-    const { outbox, recoveredLines, discarded } = await DurableOutbox.open(this.options.outboxDir, this.options.outboxIo);
+    const { outbox, recovered, discarded } = await DurableOutbox.open(this.options.outboxDir, this.options.outboxIo);
     this.outbox = outbox;
-    this.pending.unshift(...recoveredLines.map((line) => ({ line, seq: 0, journaled: true, inFile: true, attempts: 0 })));
+    this.pending.unshift(...recovered.map((line) => ({ line, seq: 0, journaled: true, inFile: true, attempts: 0 })));
     this.scheduleFlush();
     this.loop = this.run();
-    return { recovered: recoveredLines.length, discarded };
+    return { recovered: recovered.length, discarded };
   }
 
   /**

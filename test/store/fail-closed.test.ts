@@ -15,6 +15,9 @@ import { WriteQueue, WriteQueueFullError } from '../../src/store/write-queue';
 import { EvidenceKeyring } from '../../src/store/evidence-keys';
 import { quietLogger, tempDir } from './test-backends';
 
+/** The id of a recovered outbox line. */
+const idOf = (line: string): string => (JSON.parse(line) as { id: string }).id;
+
 const entry = (n: number): OutboxEntry => ({
   id: `id-${n}`,
   enqueuedAt: '2026-01-01T00:00:00.000Z',
@@ -45,7 +48,7 @@ describe('fail closed', function () {
     await outbox.append([entry(4)]);
     await outbox.close();
     const again = await DurableOutbox.open(dir);
-    expect(again.recovered.map((e) => e.id)).to.deep.equal(['id-1', 'id-4']);
+    expect(again.recovered.map(idOf)).to.deep.equal(['id-1', 'id-4']);
     expect(again.discarded).to.equal(0);
     await again.outbox.close();
   });
