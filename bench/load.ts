@@ -222,6 +222,8 @@ async function main(): Promise<void> {
   let heapHalf = 0;
   /** Writes waiting for the database when the heap was about to be taken (it is taken once they are applied). */
   const backlog = { half: 0, live: 0 };
+  /** Writes waiting for the database when each phase ended: whether the database keeps up. */
+  const waiting = new Map<Phase, number>();
   let liveHalf = 0;
   let heapLive = 0;
   let liveCalls = 0;
@@ -265,6 +267,7 @@ async function main(): Promise<void> {
       return;
     }
     loops.get(request.phase)!.forEach((h) => h.disable());
+    waiting.set(request.phase, d.daemon.store.queue.status().pending);
     if (request.phase === 'steady') unsubscribe(DECISION_CHANNEL, mark);
     seconds.set(request.phase, (performance.now() - began.get(request.phase)!) / 1000);
     if (HEAP_PROFILE && request.phase === HEAP_PHASE) await stopHeapSampling(HEAP_PROFILE);
@@ -316,6 +319,7 @@ async function main(): Promise<void> {
   const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
   out(`  heap per live call, the daemon's process alone, after GC: ${kib((heapLive - heapHalf) / (liveCalls - liveHalf))} from ${liveHalf} to ${liveCalls} live; ${kib((heapLive - heapBefore) / liveCalls)} from none to ${liveCalls} live (with code compiled on the way), taken once the write queue had applied the ${backlog.half} and ${backlog.live} writes waiting for the database`);
   out(`  longest event-loop stall of the daemon: ramp ${stall('ramp')}, churn ${stall('churn')}, steady ${stall('steady')}, burst ${stall('burst')}`);
+  out(`  writes waiting for the database (fsync'd in the outbox) as each phase ended: ramp ${waiting.get('ramp')}, churn ${waiting.get('churn')}, steady ${waiting.get('steady')}, burst ${waiting.get('burst')}`);
   out(`  call table rebuilt from show channels (every 60 s in production) at ${resyncFigures.live} live: ${resyncFigures.ms.toFixed(1)} ms, longest stall ${resyncFigures.stall.toFixed(1)} ms`);
   out(`  burst: ${BURST} simultaneous hangups finished (rows written, recordings checked) in ${seconds.get('burst')!.toFixed(2)} s`);
   out(`  log lines at level info: ${logLines} (${(logLines / figures.placed).toFixed(1)} per call)`);
