@@ -388,7 +388,7 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
         continue;
       }
       const entry = entryOf(head);
-      if (entry.write.op === 'appendEvidence' && (await this.applyEvidenceRun())) continue;
+      if (entry.write.op === 'appendEvidence' && (await this.applyEvidenceRun(entry))) continue;
       try {
         await applyStoreWrite(this.repository, entry.write, entry.id);
       } catch (err) {
@@ -409,11 +409,12 @@ export class WriteQueue extends EventEmitter<WriteQueueEvents> {
    * with the usual retry and dead-letter handling (a row the failed attempt's fallback did apply
    * is found again by its write id). Never across another kind of write.
    */
-  private async applyEvidenceRun(): Promise<boolean> {
+  private async applyEvidenceRun(first: OutboxEntry): Promise<boolean> {
     const run: Array<{ item: Pending; callId: string; kind: string; detail: unknown; options: { at: string; writeId: string } }> = [];
     for (const item of this.pending) {
       if (run.length === MAX_EVIDENCE_RUN || !item.journaled) break;
-      const { id, write } = entryOf(item);
+      // The first is the head the loop parsed already.
+      const { id, write } = run.length === 0 ? first : entryOf(item);
       if (write.op !== 'appendEvidence') break;
       run.push({ item, callId: write.callId, kind: write.kind, detail: write.detail, options: { at: write.at, writeId: id } });
     }
