@@ -654,6 +654,29 @@ function defineStoreSuite(backend: TestBackend): void {
       await queue.close();
     });
 
+    it('an evidence row the database refuses inside a batch is parked alone; the rows around it are applied once, in order', async function () {
+      const dir = newDir('outbox');
+      const queue = new WriteQueue({ repository: repo, outboxDir: dir, retry: fastRetry });
+      await queue.start();
+      await queue.drained();
+      const dead = once(queue, 'dead');
+      queue.appendEvidence('q-poison-a', 'digit_pressed', { i: 0 });
+      queue.appendEvidence('q-poison-a', 'digit_pressed', { i: 1 });
+      // kind is NOT NULL: both engines refuse this row however often it is retried
+      queue.appendEvidence('q-poison-b', null as unknown as string, { i: 'poison' });
+      queue.appendEvidence('q-poison-a', 'digit_pressed', { i: 2 });
+      queue.appendEvidence('q-poison-c', 'digit_pressed', { i: 0 });
+      const [entry] = (await dead) as [{ write: { op: string; callId: string } }];
+      expect(entry.write).to.include({ op: 'appendEvidence', callId: 'q-poison-b' });
+      await queue.drained();
+      expect(queue.status()).to.deep.include({ healthy: true, pending: 0, deadLettered: 1 });
+      expect((await repo.listEvidence('q-poison-a')).map((r) => (r.detail as { i: number }).i)).to.deep.equal([0, 1, 2]);
+      expect(await repo.verifyEvidence('q-poison-a')).to.include({ ok: true, rows: 3 });
+      expect(await repo.verifyEvidence('q-poison-c')).to.include({ ok: true, rows: 1 });
+      expect(await repo.listEvidence('q-poison-b')).to.deep.equal([]);
+      await queue.close();
+    });
+
     it('rides out the server vanishing under open connections (proxy cut), then reconnects and drains', async function () {
       if (!backend.server) this.skip(); // needs a networked server
       const dir = newDir('outbox');
