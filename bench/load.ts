@@ -220,8 +220,8 @@ async function main(): Promise<void> {
   const began = new Map<Phase, number>();
   let heapBefore = 0;
   let heapHalf = 0;
-  /** Writes waiting for the database when the heap was about to be taken (it is taken once they are applied). */
-  const backlog = { half: 0, live: 0 };
+  /** Writes waiting for the database at half load, when the heap was about to be taken (it is taken once they are applied). */
+  let backlogHalf = 0;
   /** Writes waiting for the database when each phase ended: whether the database keeps up. */
   const waiting = new Map<Phase, number>();
   let liveHalf = 0;
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       // The forced collections are the bench's, not a stall of the daemon's: a histogram
       // enabled again would count them in its first interval, so the rest gets a new one.
       loops.get('ramp')!.forEach((h) => h.disable());
-      backlog.half = d.daemon.store.queue.status().pending;
+      backlogHalf = d.daemon.store.queue.status().pending;
       await d.daemon.store.queue.drained();
       heapHalf = heap();
       const rest = monitorEventLoopDelay({ resolution: 1 });
@@ -273,8 +273,7 @@ async function main(): Promise<void> {
     if (HEAP_PROFILE && request.phase === HEAP_PHASE) await stopHeapSampling(HEAP_PROFILE);
     if (request.phase === 'ramp') {
       // Per live call: what the calls hold, not the writes the database has yet to take (on
-      // MariaDB the closed-loop ramp outruns it; that backlog is printed on its own).
-      backlog.live = d.daemon.store.queue.status().pending;
+      // MariaDB the closed-loop ramp outruns it; that backlog, `waiting` at the ramp's end, is printed on its own).
       await d.daemon.store.queue.drained();
       heapLive = heap();
       liveCalls = d.daemon.registry.size;
@@ -317,7 +316,7 @@ async function main(): Promise<void> {
     out(`        ${STEP_NAMES[step].padEnd(56)} ${ms(v.p50)} / ${ms(v.p99)}`);
   }
   const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
-  out(`  heap per live call, the daemon's process alone, after GC: ${kib((heapLive - heapHalf) / (liveCalls - liveHalf))} from ${liveHalf} to ${liveCalls} live; ${kib((heapLive - heapBefore) / liveCalls)} from none to ${liveCalls} live (with code compiled on the way), taken once the write queue had applied the ${backlog.half} and ${backlog.live} writes waiting for the database`);
+  out(`  heap per live call, the daemon's process alone, after GC: ${kib((heapLive - heapHalf) / (liveCalls - liveHalf))} from ${liveHalf} to ${liveCalls} live; ${kib((heapLive - heapBefore) / liveCalls)} from none to ${liveCalls} live (with code compiled on the way), taken once the write queue had applied the ${backlogHalf} and ${waiting.get('ramp')} writes waiting for the database`);
   out(`  longest event-loop stall of the daemon: ramp ${stall('ramp')}, churn ${stall('churn')}, steady ${stall('steady')}, burst ${stall('burst')}`);
   out(`  writes waiting for the database (fsync'd in the outbox) as each phase ended: ramp ${waiting.get('ramp')}, churn ${waiting.get('churn')}, steady ${waiting.get('steady')}, burst ${waiting.get('burst')}`);
   out(`  call table rebuilt from show channels (every 60 s in production) at ${resyncFigures.live} live: ${resyncFigures.ms.toFixed(1)} ms, longest stall ${resyncFigures.stall.toFixed(1)} ms`);

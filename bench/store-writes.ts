@@ -3,7 +3,7 @@
 // SQLite (BENCH_MYSQL_URL=mysql://… for MariaDB/MySQL). Prints CPU time per call and SQL
 // statements per call, so store changes can be compared without the ESL side's noise.
 // With BENCH_EVIDENCE_ROWS=n, each call also gets n evidence rows, applied one by one and then,
-// in the same run, in transactions of five (what the write queue does with a call's rows that
+// in the same run, in transactions of five (what the write queue does with evidence rows that
 // wait together, e.g. a recording start's setvars and uuid_record).
 
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -49,13 +49,14 @@ async function round(repository: StoreRepository, perTransaction: number): Promi
     await repository.upsertCall(row(callId, i, 0));
     await repository.upsertCall(row(callId, i, 1));
     for (let e = 0; e < HANDLED_ROWS; e += perTransaction) {
+      // A batch of one is a plain append (SealedLog.appendBatch).
       const rows = Array.from({ length: Math.min(perTransaction, HANDLED_ROWS - e) }, (_, k) => ({
+        callId,
         kind: 'consent_prompt',
         detail: { digit: String(e + k), caller: String(100_000 + i) },
         options: { writeId: randomUUID() },
       }));
-      if (rows.length === 1) await repository.appendEvidence(callId, rows[0]!.kind, rows[0]!.detail, rows[0]!.options);
-      else await repository.appendEvidenceBatch(rows.map((r) => ({ callId, ...r })));
+      await repository.appendEvidenceBatch(rows);
     }
     await repository.upsertCall(row(callId, i, 2));
     await repository.closeEvidence(callId, randomUUID());

@@ -559,10 +559,10 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** The write as it was accepted (a copy: parsed from its line). */
 /** The most evidence rows applied in one transaction. */
 const MAX_EVIDENCE_RUN = 32;
 
+/** The write as it was accepted (a copy: parsed from its line). */
 function entryOf(p: Pending): OutboxEntry {
   return JSON.parse(p.line) as OutboxEntry;
 }
