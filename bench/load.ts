@@ -20,7 +20,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { ownString } from '../src/esl/own-string';
@@ -157,6 +157,34 @@ function stallMs(hs: readonly IntervalHistogram[]): number {
   return Math.max(...hs.map((h) => h.max)) / 1e6;
 }
 
+/**
+ * The daemon's collector pauses while it runs (the steady phase): every event that arrives during
+ * one waits for it, so they are a floor under the latency figures that no step of the daemon's own
+ * can go below.
+ */
+class GcPauses {
+  readonly young: number[] = [];
+  readonly full: number[] = [];
+  private readonly observer = new PerformanceObserver((list) => this.take(list.getEntries()));
+
+  start(): void {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  stop(): void {
+    this.take(this.observer.takeRecords());
+    this.observer.disconnect();
+  }
+
+  private take(entries: readonly PerformanceEntry[]): void {
+    for (const e of entries) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) this.young.push(e.duration);
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) this.full.push(e.duration);
+    }
+  }
+}
+
 /** The daemon's process: starts the daemon, answers the FreeSWITCH side, measures heap and stalls, prints. */
 async function main(): Promise<void> {
   const recordingsDir = mkdtempSync(join(tmpdir(), 'callwarden-bench-load-'));
@@ -220,6 +248,7 @@ async function main(): Promise<void> {
   const began = new Map<Phase, number>();
   let heapBefore = 0;
   let heapHalf = 0;
+  const steadyGc = new GcPauses();
   /** Writes waiting for the database at half load, when the heap was about to be taken (it is taken once they are applied). */
   let backlogHalf = 0;
   /** Writes waiting for the database when each phase ended: whether the database keeps up. */
@@ -258,7 +287,10 @@ async function main(): Promise<void> {
     }
     if (request.kind === 'start') {
       if (request.phase === 'ramp') heapBefore = heap();
-      if (request.phase === 'steady') subscribe(DECISION_CHANNEL, mark);
+      if (request.phase === 'steady') {
+        subscribe(DECISION_CHANNEL, mark);
+        steadyGc.start();
+      }
       if (HEAP_PROFILE && request.phase === HEAP_PHASE) await startHeapSampling();
       const h = monitorEventLoopDelay({ resolution: 1 });
       loops.set(request.phase, [h]);
@@ -268,7 +300,10 @@ async function main(): Promise<void> {
     }
     loops.get(request.phase)!.forEach((h) => h.disable());
     waiting.set(request.phase, d.daemon.store.queue.status().pending);
-    if (request.phase === 'steady') unsubscribe(DECISION_CHANNEL, mark);
+    if (request.phase === 'steady') {
+      unsubscribe(DECISION_CHANNEL, mark);
+      steadyGc.stop();
+    }
     seconds.set(request.phase, (performance.now() - began.get(request.phase)!) / 1000);
     if (HEAP_PROFILE && request.phase === HEAP_PHASE) await stopHeapSampling(HEAP_PROFILE);
     if (request.phase === 'ramp') {
@@ -315,6 +350,11 @@ async function main(): Promise<void> {
     const v = stats(values);
     out(`        ${STEP_NAMES[step].padEnd(56)} ${ms(v.p50)} / ${ms(v.p99)}`);
   }
+  // The histogram's values are the timer's whole interval (1 ms) plus how late it fired.
+  const late = (q: number): string => `${Math.max(0, Math.max(...loops.get('steady')!.map((h) => h.percentile(q))) / 1e6 - 1).toFixed(2)} ms`;
+  const young = stats(steadyGc.young);
+  out(`      under them, the daemon's own event loop in the steady phase: a 1 ms timer fired late by ${late(50)} at p50, ${late(99)} at p99;`);
+  out(`      the collector stopped it ${steadyGc.young.length} time(s) for the young generation (p50 ${young.p50.toFixed(2)}, p99 ${young.p99.toFixed(2)}, max ${young.max.toFixed(2)} ms) and ${steadyGc.full.length} time(s) for a full collection${steadyGc.full.length ? ` (max ${Math.max(...steadyGc.full).toFixed(2)} ms)` : ''}`);
   const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
   out(`  heap per live call, the daemon's process alone, after GC: ${kib((heapLive - heapHalf) / (liveCalls - liveHalf))} from ${liveHalf} to ${liveCalls} live; ${kib((heapLive - heapBefore) / liveCalls)} from none to ${liveCalls} live (with code compiled on the way), taken once the write queue had applied the ${backlogHalf} and ${waiting.get('ramp')} writes waiting for the database`);
   out(`  longest event-loop stall of the daemon: ramp ${stall('ramp')}, churn ${stall('churn')}, steady ${stall('steady')}, burst ${stall('burst')}`);
