@@ -26,11 +26,13 @@ test: build
 	NODE_ENV=test $(MOCHA)
 
 # Issue 12's figures: the pipeline against modesl's bare parser on the same bytes, the heap after
-# 100,000 finished calls, and the whole daemon at BENCH_LOAD_CALLS (2,000) live calls with a burst.
+# 100,000 finished calls, the whole daemon at BENCH_LOAD_CALLS (2,000) live calls with a burst,
+# and the floor under part 3's latency on this machine (a decider doing only socket, fsync, socket).
 bench: build
 	BENCH_CALLS=$${BENCH_CALLS:-2000} node --expose-gc dist/bench/pipeline.js
 	node --expose-gc dist/bench/registry-churn.js
 	NODE_ENV=test node --expose-gc dist/bench/load.js
+	node dist/bench/floor.js
 
 # The database's share of the pipeline alone: statements and CPU per call (bench/store-writes.ts).
 bench-store: build
