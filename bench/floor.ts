@@ -42,7 +42,16 @@ function fire(port: number): void {
     if (sent++ === EVENTS) return socket.end();
     socket.write(`Event-Name: CHANNEL_BRIDGE\nUnique-ID: call-${sent}\nFired-At: ${wallMs()}\n\n`);
   };
-  socket.on('data', () => setTimeout(next, GAP_MS));
+  // One reply per event; the next event GAP_MS after each complete one (a reply may come in pieces).
+  let replies = '';
+  socket.on('data', (chunk: Buffer) => {
+    replies += chunk.toString('latin1');
+    let end: number;
+    while ((end = replies.indexOf('\n\n')) !== -1) {
+      replies = replies.slice(end + 2);
+      setTimeout(next, GAP_MS);
+    }
+  });
   socket.on('connect', next);
 }
 
