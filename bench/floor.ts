@@ -15,23 +15,12 @@ import { open } from 'node:fs/promises';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { stats, wallMs } from './latency';
 
 const EVENTS = Number(process.env.BENCH_FLOOR_EVENTS ?? 400);
 const GAP_MS = Number(process.env.BENCH_FLOOR_GAP_MS ?? 60);
 /** About one evidence row as the outbox journals it. */
 const LINE = Buffer.from(`${'x'.repeat(599)}\n`);
-
-/** Milliseconds on the machine's clock, comparable across the two processes (as in part 3). */
-function wallMs(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-function stats(values: readonly number[]): { p50: number; p99: number; max: number } {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1]! };
-}
 
 /** The FreeSWITCH side: fires the next event when the last command came back and GAP_MS has passed. */
 function fire(port: number): void {

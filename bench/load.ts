@@ -32,6 +32,7 @@ import { Simulator } from '../src/simulator/simulator';
 import { createStoreKnex } from '../src/store/store-knex';
 import { groupDialplan, hotline, playing, startHarnessDaemon, tmpOutbox } from '../test/calls/call-harness';
 import { dropPrefixedTables } from '../test/store/test-backends';
+import { stats, wallMs } from './latency';
 import { target } from './target';
 
 const LIVE = Number(process.env.BENCH_LOAD_CALLS ?? 2000);
@@ -95,27 +96,9 @@ interface SideFigures {
 type ToDaemon = { readonly port: number } | { readonly id: number; readonly request: Request } | { readonly figures: SideFigures };
 type ToFreeswitch = { readonly outbound: number } | { readonly go: true } | { readonly id: number; readonly done: true };
 
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-function stats(values: readonly number[]): { p50: number; p99: number; max: number } {
-  const s = [...values].sort((a, b) => a - b);
-  return { p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s[s.length - 1] ?? NaN };
-}
-
 const ms = (v: number): string => `${v.toFixed(2).padStart(7)} ms`;
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const progress = (line: string): void => void process.stderr.write(`  … ${line}\n`);
-
-/**
- * Milliseconds on the machine's clock, comparable across the two processes: each process's
- * high-resolution origin plus its monotonic time since.
- */
-function wallMs(): number {
-  return performance.timeOrigin + performance.now();
-}
 
 const STEP_NAMES: Record<DecisionStep | 'written', string> = {
   event: 'bridge fired → the call\'s controller has the update',
