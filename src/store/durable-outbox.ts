@@ -269,7 +269,8 @@ export class DurableOutbox {
   }
 }
 
-function parseEntry(line: string): OutboxEntry | undefined {
+/** A journal line as the entry it holds; undefined for a line that is not one (torn, corrupt). */
+export function parseEntry(line: string): OutboxEntry | undefined {
   try {
     const value = JSON.parse(line) as Partial<OutboxEntry>;
     if (typeof value.id === 'string' && typeof value.enqueuedAt === 'string' && value.write && typeof value.write.op === 'string') {

@@ -4,11 +4,8 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open as fsOpen } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEAD_LETTER_FILE, DurableOutbox, OUTBOX_FILE, OutboxEntry } from '../../src/store/durable-outbox';
+import { DEAD_LETTER_FILE, DurableOutbox, OUTBOX_FILE, OutboxEntry, parseEntry } from '../../src/store/durable-outbox';
 import { tempDir } from './test-backends';
-
-/** The id of a recovered outbox line. */
-const idOf = (line: string): string => (JSON.parse(line) as { id: string }).id;
 
 const entry = (n: number): OutboxEntry => ({
   id: `id-${n}`,
@@ -29,14 +26,14 @@ describe('DurableOutbox', function () {
     await outbox.append([entry(3)]);
     await outbox.close();
     const again = await DurableOutbox.open(dir);
-    expect(again.recovered.map(idOf)).to.deep.equal(['id-1', 'id-2', 'id-3']);
+    expect(again.recovered.map((line) => parseEntry(line)?.id)).to.deep.equal(['id-1', 'id-2', 'id-3']);
     await again.outbox.close();
   });
 
   it('drops a torn last line and dead-letters a corrupt middle line', async function () {
     writeFileSync(join(dir, OUTBOX_FILE), `${JSON.stringify(entry(1))}\nnot json\n${JSON.stringify(entry(2))}\n{"id":"to`);
     const { outbox, recovered, discarded } = await DurableOutbox.open(dir);
-    expect(recovered.map(idOf)).to.deep.equal(['id-1', 'id-2']);
+    expect(recovered.map((line) => parseEntry(line)?.id)).to.deep.equal(['id-1', 'id-2']);
     expect(discarded).to.equal(2);
     expect(lines()).to.have.length(2);
     expect(readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8')).to.contain('not json');

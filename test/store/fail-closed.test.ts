@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DurableOutbox, OUTBOX_FILE, OutboxEntry } from '../../src/store/durable-outbox';
+import { DurableOutbox, OUTBOX_FILE, OutboxEntry, parseEntry } from '../../src/store/durable-outbox';
 import { diskIo, holdSyncsFrom, type Disk } from '../support/flaky-disk';
 import { migrateLatest } from '../../src/store/migrations';
 import { openStore } from '../../src/store/open-store';
@@ -14,9 +14,6 @@ import { StoreRepository } from '../../src/store/store-repository';
 import { WriteQueue, WriteQueueFullError } from '../../src/store/write-queue';
 import { EvidenceKeyring } from '../../src/store/evidence-keys';
 import { quietLogger, tempDir } from './test-backends';
-
-/** The id of a recovered outbox line. */
-const idOf = (line: string): string => (JSON.parse(line) as { id: string }).id;
 
 const entry = (n: number): OutboxEntry => ({
   id: `id-${n}`,
@@ -48,7 +45,7 @@ describe('fail closed', function () {
     await outbox.append([entry(4)]);
     await outbox.close();
     const again = await DurableOutbox.open(dir);
-    expect(again.recovered.map(idOf)).to.deep.equal(['id-1', 'id-4']);
+    expect(again.recovered.map((line) => parseEntry(line)?.id)).to.deep.equal(['id-1', 'id-4']);
     expect(again.discarded).to.equal(0);
     await again.outbox.close();
   });
